@@ -1,0 +1,43 @@
+/**
+ * `switchboard bench [options]` (and `npm run bench`): runs the benchmark, prints the table on
+ * stdout, writes `latest.json` and `latest.svg` (and timestamped copies) to the results folder.
+ */
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OptionsError, parseBenchOptions, USAGE } from './options.js';
+import { renderSvg } from './report/svg.js';
+import { renderTable } from './report/table.js';
+import { runBenchmark } from './run.js';
+
+const DEFAULT_OUT = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+
+export async function runBench(argv: readonly string[]): Promise<void> {
+  let options;
+  try {
+    options = parseBenchOptions(argv);
+  } catch (error) {
+    if (error instanceof OptionsError || (error instanceof TypeError && 'code' in error)) {
+      process.stderr.write(`switchboard bench: ${error.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const result = await runBenchmark(options);
+  const outDir = resolve(options.outDir ?? DEFAULT_OUT);
+  await mkdir(outDir, { recursive: true });
+  const stamp = result.startedAt.replace(/[:.]/g, '-').slice(0, 19);
+  const json = join(outDir, `bench-${stamp}.json`);
+  const svg = join(outDir, `bench-${stamp}.svg`);
+  await writeFile(json, `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(svg, renderSvg(result));
+  await copyFile(json, join(outDir, 'latest.json'));
+  await copyFile(svg, join(outDir, 'latest.svg'));
+  process.stdout.write(`${renderTable(result)}\n\nResults: ${json}\nChart:   ${svg}\n`);
+  if (result.failures.length > 0) process.exitCode = 1;
+}

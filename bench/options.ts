@@ -1,0 +1,266 @@
+/**
+ * Command-line options of `switchboard bench` and the workload sizes they select. The defaults
+ * fit this project's 2-core machine (the full run takes a few minutes); `--scale` and
+ * `--duration` grow or shrink it, `--smoke` runs every scenario in seconds with tiny numbers.
+ */
+import { parseArgs } from 'node:util';
+import type { TargetSpec } from './servers/targets.js';
+
+export interface Sizes {
+  readonly fanoutSmall: number;
+  readonly fanoutLarge: number;
+  /** Paced fan-out: deliveries per second (the publish rate is this over the subscribers). */
+  readonly pacedDeliveriesPerSecond: number;
+  readonly pacedMs: number;
+  readonly saturationMs: number;
+  /** Saturation: publish requests in flight at once. */
+  readonly saturationConcurrency: number;
+  readonly manyChannels: number;
+  readonly targetedRate: number;
+  readonly presenceChannels: number;
+  readonly presenceMembers: number;
+  /** Churn loops per subscriber process. */
+  readonly churnConcurrency: number;
+  readonly churnMs: number;
+  readonly storm: number;
+  /** Storm handshakes in flight per subscriber process. */
+  readonly stormConcurrency: number;
+  readonly idleSmall: number;
+  readonly idleLarge: number;
+  readonly httpConnections: number;
+  readonly httpMs: number;
+  /** Setup handshakes in flight per subscriber process. */
+  readonly openConcurrency: number;
+  readonly payloadBytes: number;
+  /** Pause before memory is read. */
+  readonly settleMs: number;
+  /** A drain ends when nothing has arrived for this long. */
+  readonly quietMs: number;
+}
+
+export interface BenchOptions {
+  readonly sizes: Sizes;
+  readonly smoke: boolean;
+  readonly targets: readonly TargetSpec[];
+  /** Scenario or group ids to run; empty: all. */
+  readonly only: readonly string[];
+  readonly outDir: string | undefined;
+  readonly subscriberProcesses: number;
+  readonly publisherProcesses: number;
+  readonly maxBufferedBytes: number;
+  readonly progress: boolean;
+  /** Each scenario runs this many times on each target, interleaved; medians are reported. */
+  readonly repeat: number;
+  /** Write a V8 CPU profile of every server process started here into this folder. */
+  readonly profileDir: string | undefined;
+}
+
+/** Open files per process are capped at 20,000 here; keep a margin for everything else. */
+export const MAX_SOCKETS_PER_PROCESS = 18_000;
+
+const FULL: Sizes = {
+  fanoutSmall: 1_000,
+  fanoutLarge: 10_000,
+  pacedDeliveriesPerSecond: 50_000,
+  pacedMs: 10_000,
+  saturationMs: 5_000,
+  saturationConcurrency: 16,
+  manyChannels: 10_000,
+  targetedRate: 2_000,
+  presenceChannels: 10,
+  presenceMembers: 50,
+  churnConcurrency: 32,
+  churnMs: 10_000,
+  storm: 10_000,
+  stormConcurrency: 128,
+  idleSmall: 1_000,
+  idleLarge: 15_000,
+  httpConnections: 32,
+  httpMs: 10_000,
+  openConcurrency: 256,
+  payloadBytes: 100,
+  settleMs: 1_000,
+  quietMs: 5_000,
+};
+
+const SMOKE: Sizes = {
+  fanoutSmall: 20,
+  fanoutLarge: 50,
+  pacedDeliveriesPerSecond: 1_000,
+  pacedMs: 400,
+  saturationMs: 300,
+  saturationConcurrency: 2,
+  manyChannels: 40,
+  targetedRate: 200,
+  presenceChannels: 2,
+  presenceMembers: 3,
+  churnConcurrency: 2,
+  churnMs: 300,
+  storm: 40,
+  stormConcurrency: 16,
+  idleSmall: 20,
+  idleLarge: 60,
+  httpConnections: 2,
+  httpMs: 300,
+  openConcurrency: 32,
+  payloadBytes: 100,
+  settleMs: 50,
+  quietMs: 3_000,
+};
+
+export const USAGE = `Usage: switchboard bench [options]
+
+Starts Switchboard, the baseline (a minimal broadcast server on the same engine) and its naive
+variant (one ws.send per subscriber), each in its own process, drives them from separate
+load-generator processes, prints a table and writes JSON and an SVG chart.
+
+Options:
+  --smoke               Every scenario in seconds with tiny numbers (no thresholds)
+  --scenarios LIST      Comma-separated scenario or group ids (default: all): fanout-1k,
+                        fanout-10k, many-channels, presence-churn, connection-storm,
+                        idle-memory, http-api
+  --targets LIST        Comma-separated: switchboard,baseline,naive (default: all three)
+  --scale FACTOR        Multiply connection counts and rates (default 1)
+  --duration SECONDS    Length of each measured phase (default 10; saturation half of it)
+  --payload BYTES       Event data size (default 100)
+  --in-flight N         Saturation: publish requests in flight at once (default 16)
+  --repeat N            Run everything N times, targets interleaved; report medians (default 1)
+  --processes N         Subscriber processes (default: enough for 5,000 sockets each, min 3)
+  --max-buffered BYTES  Switchboard websocket.maxBufferedBytes (default 67108864)
+  --out DIR             Where results go (default bench/results)
+  --profile DIR         Write a V8 CPU profile of each server started here into DIR
+  --quiet               No progress display
+
+Another Pusher-compatible server, measured in the same run:
+  --url URL             ws:// or http:// host and port (TLS is not supported)
+  --app-id ID --key KEY --secret SECRET
+  --pid PID             Its process id, to read its CPU and memory (optional)
+  --name NAME           Its name in the results (default: external)`;
+
+export class OptionsError extends Error {
+  override readonly name = 'OptionsError';
+}
+
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new OptionsError(`--${name} must be a positive number, got "${text}"`);
+  return value;
+}
+
+function list(text: string | undefined): string[] {
+  return text === undefined ? [] : text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+function scaled(base: Sizes, scale: number, durationSeconds: number | undefined): Sizes {
+  const count = (value: number): number => Math.max(1, Math.round(value * scale));
+  const ms = durationSeconds === undefined ? undefined : durationSeconds * 1000;
+  return {
+    ...base,
+    fanoutSmall: count(base.fanoutSmall),
+    fanoutLarge: count(base.fanoutLarge),
+    pacedDeliveriesPerSecond: count(base.pacedDeliveriesPerSecond),
+    manyChannels: count(base.manyChannels),
+    targetedRate: count(base.targetedRate),
+    presenceMembers: count(base.presenceMembers),
+    storm: count(base.storm),
+    idleSmall: count(base.idleSmall),
+    idleLarge: count(base.idleLarge),
+    pacedMs: ms ?? base.pacedMs,
+    saturationMs: ms === undefined ? base.saturationMs : ms / 2,
+    churnMs: ms ?? base.churnMs,
+    httpMs: ms ?? base.httpMs,
+  };
+}
+
+function externalTarget(values: Record<string, string | boolean | undefined>): TargetSpec | undefined {
+  const text = (key: string): string | undefined => (typeof values[key] === 'string' ? values[key] : undefined);
+  const url = text('url');
+  if (url === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new OptionsError(`--url is not a URL: "${url}"`);
+  }
+  if (!['ws:', 'http:'].includes(parsed.protocol)) throw new OptionsError('--url must be ws:// or http:// (TLS is not supported)');
+  const id = text('app-id');
+  const key = text('key');
+  const secret = text('secret');
+  if (id === undefined || key === undefined || secret === undefined) throw new OptionsError('--url needs --app-id, --key and --secret');
+  const pid = text('pid');
+  return {
+    name: text('name') ?? 'external',
+    kind: 'external',
+    url: parsed,
+    app: { id, key, secret },
+    ...(pid === undefined ? {} : { pid: positive('pid', pid, 0) }),
+  };
+}
+
+export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      smoke: { type: 'boolean' },
+      scenarios: { type: 'string' },
+      targets: { type: 'string' },
+      scale: { type: 'string' },
+      duration: { type: 'string' },
+      payload: { type: 'string' },
+      processes: { type: 'string' },
+      'in-flight': { type: 'string' },
+      repeat: { type: 'string' },
+      profile: { type: 'string' },
+      'max-buffered': { type: 'string' },
+      out: { type: 'string' },
+      quiet: { type: 'boolean' },
+      url: { type: 'string' },
+      'app-id': { type: 'string' },
+      key: { type: 'string' },
+      secret: { type: 'string' },
+      pid: { type: 'string' },
+      name: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) return 'help';
+  const smoke = values.smoke === true;
+  const duration = values.duration === undefined ? undefined : positive('duration', values.duration, 10);
+  const base = smoke ? SMOKE : FULL;
+  const sizes: Sizes = {
+    ...scaled(base, positive('scale', values.scale, 1), duration),
+    payloadBytes: Math.round(positive('payload', values.payload, base.payloadBytes)),
+    saturationConcurrency: Math.round(positive('in-flight', values['in-flight'], base.saturationConcurrency)),
+  };
+
+  const kinds = list(values.targets ?? 'switchboard,baseline,naive');
+  for (const kind of kinds) {
+    if (!['switchboard', 'baseline', 'naive'].includes(kind)) throw new OptionsError(`unknown target "${kind}" (switchboard, baseline, naive)`);
+  }
+  if (!kinds.includes('baseline')) kinds.push('baseline');
+  const order = ['baseline', 'switchboard', 'naive'] as const;
+  const targets: TargetSpec[] = order.filter((kind) => kinds.includes(kind)).map((kind) => ({ name: kind, kind }));
+  const external = externalTarget(values);
+  if (external !== undefined) targets.push(external);
+
+  const largest = Math.max(sizes.fanoutLarge, sizes.manyChannels, sizes.idleLarge, sizes.storm);
+  const processes = Math.max(
+    positive('processes', values.processes, smoke ? 2 : Math.max(3, Math.ceil(largest / 5_000))),
+    Math.ceil(largest / MAX_SOCKETS_PER_PROCESS),
+  );
+  return {
+    sizes,
+    smoke,
+    targets,
+    only: list(values.scenarios),
+    outDir: values.out,
+    subscriberProcesses: Math.round(processes),
+    publisherProcesses: smoke ? 1 : 2,
+    maxBufferedBytes: Math.round(positive('max-buffered', values['max-buffered'], 64 * 1024 * 1024)),
+    progress: values.quiet !== true,
+    repeat: Math.round(positive('repeat', values.repeat, 1)),
+    profileDir: values.profile,
+  };
+}

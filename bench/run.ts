@@ -1,0 +1,81 @@
+/**
+ * One benchmark run: for every scenario group and every target, a fresh server process, the
+ * workload from the generator processes, and the measured runs; then ratios and targets.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { GeneratorPool } from './generator/pool.js';
+import type { BenchOptions } from './options.js';
+import { Progress } from './progress.js';
+import { addRatios, checkTargets, medians, type BenchResult } from './report/results.js';
+import { closeAll } from './scenarios/fleet.js';
+import { scenarioGroups } from './scenarios/index.js';
+import type { ScenarioRun } from './scenarios/scenario.js';
+import { startTarget } from './servers/targets.js';
+
+export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
+  const startedAt = new Date();
+  const loadAverageAtStart = loadavg();
+  const progress = new Progress(options.progress);
+  const groups = scenarioGroups(options.sizes).filter(
+    (group) => options.only.length === 0 || options.only.includes(group.id) || group.scenarios.some((scenario) => options.only.includes(scenario.id)),
+  );
+  if (groups.length === 0) throw new Error(`no scenario matches ${options.only.join(', ')}`);
+  // Targets take turns within each repetition, so that drifting load on the machine falls on all.
+  const once = groups.flatMap((group) => options.targets.filter((target) => group.kinds.includes(target.kind)).map((target) => ({ group, target })));
+  const plan = Array.from({ length: options.repeat }, () => once).flat();
+  const pool = new GeneratorPool(options.subscriberProcesses, options.publisherProcesses);
+  const workdir = await mkdtemp(join(tmpdir(), 'switchboard-bench-'));
+  const runs: ScenarioRun[] = [];
+  const failures: { group: string; target: string; error: string }[] = [];
+  try {
+    for (const [index, { group, target: spec }] of plan.entries()) {
+      progress.context(`[${index + 1}/${plan.length}] ${group.id} · ${spec.name}`);
+      progress.phase('starting the server');
+      const target = await startTarget(spec, { workdir, maxBufferedBytes: options.maxBufferedBytes, profileDir: options.profileDir });
+      try {
+        runs.push(...(await group.run({ pool, sizes: options.sizes, progress }, target)));
+      } catch (error) {
+        failures.push({ group: group.id, target: spec.name, error: error instanceof Error ? error.message : String(error) });
+        await closeAll(pool).catch(() => undefined);
+      } finally {
+        progress.phase('stopping the server');
+        await target.stop();
+      }
+    }
+  } finally {
+    await pool.stop();
+    await rm(workdir, { recursive: true, force: true });
+  }
+  const measured = medians(runs);
+  addRatios(measured);
+  const finishedAt = new Date();
+  progress.done(`benchmark done in ${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s`);
+  const cpu = cpus();
+  return {
+    version: 1,
+    repeat: options.repeat,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    machine: {
+      cpus: cpu.length,
+      cpuModel: cpu[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.versions.node,
+      loadAverageAtStart,
+    },
+    options: {
+      smoke: options.smoke,
+      sizes: options.sizes,
+      subscriberProcesses: options.subscriberProcesses,
+      publisherProcesses: options.publisherProcesses,
+      maxBufferedBytes: options.maxBufferedBytes,
+    },
+    targets: options.targets.map((target) => ({ name: target.name, kind: target.kind, ...(target.url === undefined ? {} : { url: target.url.href }) })),
+    scenarios: groups.flatMap((group) => group.scenarios),
+    runs: measured,
+    checks: checkTargets(measured),
+    failures,
+  };
+}

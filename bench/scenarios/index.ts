@@ -1,0 +1,21 @@
+/** Every scenario group, in the order they run. */
+import type { Sizes } from '../options.js';
+import { connectionStormGroup } from './connection-storm.js';
+import { fanoutGroup } from './fanout.js';
+import { httpApiGroup } from './http-api.js';
+import { idleMemoryGroup } from './idle-memory.js';
+import { manyChannelsGroup } from './many-channels.js';
+import { presenceChurnGroup } from './presence-churn.js';
+import type { ScenarioGroup } from './scenario.js';
+
+export function scenarioGroups(sizes: Sizes): ScenarioGroup[] {
+  return [
+    fanoutGroup('fanout-1k', (s) => s.fanoutSmall, sizes),
+    fanoutGroup('fanout-10k', (s) => s.fanoutLarge, sizes),
+    manyChannelsGroup(sizes),
+    presenceChurnGroup(sizes),
+    connectionStormGroup(sizes),
+    idleMemoryGroup(sizes),
+    httpApiGroup(sizes),
+  ];
+}

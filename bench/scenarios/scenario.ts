@@ -1,0 +1,57 @@
+/** What a scenario is, what it reports, and the context it runs in. */
+import type { GeneratorPool } from '../generator/pool.js';
+import type { Progress } from '../progress.js';
+import type { RunningTarget, TargetKind } from '../servers/targets.js';
+import type { Sizes } from '../options.js';
+
+/** The workload, stated as the issue asks: who connects, what is published, how much. */
+export interface Workload {
+  readonly connections: number;
+  readonly channelsPerConnection: number;
+  /** A number, or "max" when publishers send as fast as answers come back. */
+  readonly publishesPerSecond: number | 'max' | null;
+  readonly subscribersPerPublish: number | null;
+  readonly payloadBytes: number | null;
+  readonly transport: string;
+  readonly durationSeconds: number | null;
+  readonly notes: string;
+}
+
+export interface ScenarioInfo {
+  readonly id: string;
+  readonly title: string;
+  readonly workload: Workload;
+  /** Metric keys shown in the table, in order. */
+  readonly columns: readonly string[];
+}
+
+/** One scenario measured on one target. */
+export interface ScenarioRun {
+  readonly scenario: string;
+  readonly target: string;
+  readonly metrics: Readonly<Record<string, number | null>>;
+  /** Messages that should have arrived and did not. */
+  readonly lost: number;
+  /** Failed connections, non-200 answers, pusher:error messages, unexpected closes. */
+  readonly errors: number;
+  /** A few error messages, to say what went wrong. */
+  readonly samples: readonly string[];
+  /** Repetitions the metrics are the median of (absent: one). */
+  readonly repeats?: number;
+  /** Each metric divided by the baseline's in the same run. */
+  ratios?: Record<string, number | null>;
+}
+
+export interface ScenarioContext {
+  readonly pool: GeneratorPool;
+  readonly sizes: Sizes;
+  readonly progress: Progress;
+}
+
+export interface ScenarioGroup {
+  readonly id: string;
+  readonly scenarios: readonly ScenarioInfo[];
+  /** The kinds of target it runs against (the naive variant only where delivery is measured). */
+  readonly kinds: readonly TargetKind[];
+  run(context: ScenarioContext, target: RunningTarget): Promise<ScenarioRun[]>;
+}

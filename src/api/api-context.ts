@@ -1,0 +1,16 @@
+/** What the HTTP API handlers use. */
+import type { AppStore } from '../apps/app-store.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
+import type { Engine } from '../core/engine.js';
+import type { Logger } from '../core/logger.js';
+import type { PublishLimiter } from './publish-limiter.js';
+
+export interface ApiContext {
+  readonly apps: AppStore;
+  readonly engine: Engine;
+  readonly state: ClusterState;
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+  readonly limiter: PublishLimiter;
+  now(): number;
+}

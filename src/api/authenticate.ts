@@ -1,0 +1,64 @@
+/**
+ * The gate in front of every HTTP API handler: the app exists (404), the body fits (413), the
+ * request is signed (401), the app is enabled (403). Nothing else happens before it passes.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App } from '../apps/app-store.js';
+import { BodyTooLargeError, readBody } from '../http/read-body.js';
+import { sendError } from '../http/respond.js';
+import { ApiErrors } from '../protocol/errors.js';
+import { verifyRestRequest } from '../protocol/rest-auth.js';
+import type { ApiContext } from './api-context.js';
+
+export interface AuthenticatedRequest {
+  readonly app: App;
+  readonly body: Buffer;
+  readonly query: URLSearchParams;
+}
+
+/** Answers the request itself and returns undefined when it must not proceed. */
+export async function authenticate(
+  context: ApiContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  appId: string,
+): Promise<AuthenticatedRequest | undefined> {
+  const app = await context.apps.findById(appId);
+  if (app === undefined) {
+    request.resume();
+    sendError(request, response, ApiErrors.appNotFound, `The app ${appId} could not be found`);
+    return undefined;
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(request, context.maxBodyBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      sendError(request, response, ApiErrors.bodyTooLarge, `Request ${error.message}`, { connection: 'close' });
+      return undefined;
+    }
+    throw error;
+  }
+  const url = request.url ?? '/';
+  const queryStart = url.indexOf('?');
+  const path = queryStart === -1 ? url : url.slice(0, queryStart);
+  const rawQuery = queryStart === -1 ? '' : url.slice(queryStart + 1);
+  const result = verifyRestRequest(app, { method: request.method ?? 'GET', path, rawQuery, body }, context.now());
+  if (!result.ok) {
+    sendError(request, response, result.error, result.detail);
+    return undefined;
+  }
+  if (!app.enabled) {
+    sendError(request, response, ApiErrors.appDisabled);
+    return undefined;
+  }
+  let query: URLSearchParams | undefined;
+  return {
+    app,
+    body,
+    // Parsed only by the handlers that read it (publishes do not).
+    get query() {
+      return (query ??= new URLSearchParams(rawQuery));
+    },
+  };
+}

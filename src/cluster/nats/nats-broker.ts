@@ -1,0 +1,118 @@
+/**
+ * Broker on NATS core pub/sub: one subject per app channel, subscribed only while this node has
+ * local subscribers, plus a control subject every node listens to. The connection is opened with
+ * no-echo, so the server never hands a node its own publications (the codec's node id check stays
+ * as a second guard).
+ *
+ * At most once: while NATS is unreachable `publish` and `subscribe` fail at once and nothing is
+ * queued. The client reconnects by itself and re-sends every subscription it holds, so traffic
+ * resumes without the engine doing anything; what was published during the outage is lost.
+ */
+import type { Subscription } from '@nats-io/transport-node';
+import type { Broker, BrokerHandlers, ControlMessage, Publication } from '../broker.js';
+import { decodeControl, decodePublication, encodeControl, encodePublication } from '../bus-codec.js';
+import { NatsLink, NatsUnavailableError } from './nats-link.js';
+import { NatsNames } from './nats-names.js';
+
+export interface NatsBrokerOptions {
+  readonly servers: readonly string[];
+  readonly prefix: string;
+  readonly nodeId: string;
+}
+
+export class NatsBroker implements Broker {
+  readonly #link: NatsLink;
+  readonly #names: NatsNames;
+  readonly #nodeId: string;
+  readonly #handlers: BrokerHandlers;
+  /** Subject -> its subscription and when the server has registered it. */
+  readonly #subscriptions = new Map<string, { readonly subscription: Subscription; readonly active: Promise<void> }>();
+  #closed: Promise<void> | undefined;
+
+  private constructor(link: NatsLink, names: NatsNames, nodeId: string, handlers: BrokerHandlers) {
+    this.#link = link;
+    this.#names = names;
+    this.#nodeId = nodeId;
+    this.#handlers = handlers;
+  }
+
+  static async connect(options: NatsBrokerOptions, handlers: BrokerHandlers): Promise<NatsBroker> {
+    const link = await NatsLink.connect({ servers: options.servers, name: `switchboard-bus-${options.nodeId}`, noEcho: true });
+    const broker = new NatsBroker(link, new NatsNames(options.prefix), options.nodeId, handlers);
+    try {
+      for (const subject of [broker.#names.controlSubject, broker.#names.nodeSubject(options.nodeId)]) {
+        link.connection.subscribe(subject, {
+          callback: (error, message) => {
+            if (error !== null) return;
+            const control = decodeControl(options.nodeId, message.string());
+            if (control !== undefined) handlers.onControl(control);
+          },
+        });
+      }
+      await link.connection.flush();
+    } catch (error) {
+      await link.close();
+      throw error;
+    }
+    return broker;
+  }
+
+  subscribe(appId: string, channel: string): Promise<void> {
+    const subject = this.#names.channelSubject(appId, channel);
+    const existing = this.#subscriptions.get(subject);
+    if (existing !== undefined) return existing.active;
+    if (!this.#link.connected) return Promise.reject(new NatsUnavailableError());
+    const subscription = this.#link.connection.subscribe(subject, {
+      callback: (error, message) => {
+        if (error !== null) return;
+        const publication = decodePublication(this.#nodeId, message.string());
+        if (publication !== undefined) this.#handlers.onPublication(publication);
+      },
+    });
+    // The server has registered the subscription once it answers a ping sent after it.
+    const active = this.#link.connection.flush().catch((error: unknown) => {
+      if (this.#subscriptions.get(subject)?.subscription === subscription) this.#subscriptions.delete(subject);
+      subscription.unsubscribe();
+      throw error;
+    });
+    this.#subscriptions.set(subject, { subscription, active });
+    return active;
+  }
+
+  unsubscribe(appId: string, channel: string): Promise<void> {
+    const subject = this.#names.channelSubject(appId, channel);
+    const entry = this.#subscriptions.get(subject);
+    this.#subscriptions.delete(subject);
+    // Never throws: on a closed connection it does nothing.
+    entry?.subscription.unsubscribe();
+    return Promise.resolve();
+  }
+
+  publish(publication: Publication): Promise<void> {
+    return this.#send(this.#names.channelSubject(publication.appId, publication.channel), encodePublication(this.#nodeId, publication));
+  }
+
+  publishControl(message: ControlMessage, toNodeId?: string): Promise<void> {
+    const subject = toNodeId === undefined ? this.#names.controlSubject : this.#names.nodeSubject(toNodeId);
+    return this.#send(subject, encodeControl(this.#nodeId, message, toNodeId));
+  }
+
+  #send(subject: string, payload: string): Promise<void> {
+    if (!this.#link.connected) return Promise.reject(new NatsUnavailableError());
+    try {
+      // Hands the bytes to the socket (NATS acknowledges nothing); throws over the server's max payload.
+      this.#link.connection.publish(subject, payload);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#subscriptions.clear();
+      await this.#link.close();
+    })();
+    return this.#closed;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * A NATS connection as Switchboard uses it. The client reconnects by itself, for ever, and
+ * re-sends its subscriptions on each reconnect. While the server is unreachable the client would
+ * queue what is published until its next dial attempt; `assertConnected` lets callers fail at once
+ * instead, so nothing accumulates during an outage (at most once). A silently dead connection is
+ * noticed within PING_INTERVAL_MS * (MAX_PINGS_OUT + 1). `connectNats` rejects if the first
+ * connection fails.
+ */
+import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
+
+export interface NatsSettings {
+  readonly servers: readonly string[];
+  /** Label for the server's monitoring pages. */
+  readonly name: string;
+  /** Drop this connection's own publications on the server (the broker never wants its echo). */
+  readonly noEcho?: boolean;
+}
+
+const RECONNECT_WAIT_MS = 1_000;
+const RECONNECT_JITTER_MS = 500;
+const PING_INTERVAL_MS = 5_000;
+const MAX_PINGS_OUT = 2;
+const CONNECT_TIMEOUT_MS = 5_000;
+
+export class NatsUnavailableError extends Error {
+  constructor() {
+    super('NATS is unreachable; the client is reconnecting');
+    this.name = 'NatsUnavailableError';
+  }
+}
+
+export class NatsLink {
+  readonly connection: NatsConnection;
+  #connected = true;
+  #connectedAt: number;
+  readonly #watching: Promise<void>;
+  #closed: Promise<void> | undefined;
+
+  private constructor(connection: NatsConnection) {
+    this.connection = connection;
+    this.#connectedAt = performance.now();
+    this.#watching = this.#watch();
+  }
+
+  static async connect(settings: NatsSettings): Promise<NatsLink> {
+    try {
+      const connection = await connect({
+        servers: [...settings.servers],
+        name: settings.name,
+        noEcho: settings.noEcho ?? false,
+        reconnect: true,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: RECONNECT_WAIT_MS,
+        reconnectJitter: RECONNECT_JITTER_MS,
+        pingInterval: PING_INTERVAL_MS,
+        maxPingOut: MAX_PINGS_OUT,
+        timeout: CONNECT_TIMEOUT_MS,
+      });
+      return new NatsLink(connection);
+    } catch (error) {
+      throw new Error(`cannot connect to NATS at ${settings.servers.join(',')}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async #watch(): Promise<void> {
+    for await (const status of this.connection.status()) this.#onStatus(status);
+  }
+
+  #onStatus(status: Status): void {
+    switch (status.type) {
+      case 'disconnect':
+      case 'staleConnection':
+        this.#connected = false;
+        break;
+      case 'reconnect':
+        this.#connected = true;
+        this.#connectedAt = performance.now();
+        break;
+      case 'close':
+        this.#connected = false;
+        break;
+      default:
+        break;
+    }
+  }
+
+  get connected(): boolean {
+    return this.#connected && !this.connection.isClosed();
+  }
+
+  /** Milliseconds since the connection was last (re)established. */
+  get connectedForMs(): number {
+    return performance.now() - this.#connectedAt;
+  }
+
+  /** Throws NatsUnavailableError while the server is unreachable. */
+  assertConnected(): void {
+    if (!this.connected) throw new NatsUnavailableError();
+  }
+
+  /** Closes the connection; idempotent, bounded in time. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#connected = false;
+      await this.connection.close();
+      await this.#watching;
+    })();
+    return this.#closed;
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * NodeMembership on JetStream KV.
+ *
+ * - Heartbeat: a key per node incarnation in the alive bucket, whose max age is the node timeout
+ *   (JetStream removes it when the node stops refreshing it), rewritten several times per timeout
+ *   with compare-and-set on its last revision. A failed write means the beat lapsed: the key
+ *   expired, or the store restarted without it.
+ * - Registration: `n.<incarnation>` in the state bucket, written at start. A node claims a dead
+ *   one by rewriting its registration with compare-and-set at the revision it read before seeing
+ *   the heartbeat missing, so each dead node is claimed once. A node whose beat lapsed rewrites
+ *   its own registration at its last revision after beating again: if that succeeds nobody claimed
+ *   it (and nobody can any more, the claim would fail); if it fails the node was claimed or the
+ *   store lost it, so it takes a new incarnation and reports itself lost.
+ * - The claimer lists the dead incarnation's ownership keys and hands the entries to the engine.
+ *   It keeps the claim (the rewritten registration) until no ownership key is left, listing again
+ *   on each pass, so entries whose removal failed are retried, and a claimer that dies mid-way is
+ *   itself claimed and its claims taken over. Removing an entry twice is harmless (counts of a
+ *   node stop at zero).
+ * - For one node timeout after connecting or reconnecting, a node claims nobody: after a NATS
+ *   outage every heartbeat may have expired, and the others need a beat to show they live.
+ */
+import type { NodeMembership, OwnedEntry } from '../ownership.js';
+import { isConflict, type KvStore } from './kv-store.js';
+import type { NatsLink } from './nats-link.js';
+import { NatsUnavailableError } from './nats-link.js';
+import type { NatsNames } from './nats-names.js';
+import type { OwnedEntries } from './owned-entries.js';
+
+export interface MembershipOptions {
+  readonly nodeId: string;
+  readonly state: KvStore;
+  readonly alive: KvStore;
+  readonly names: NatsNames;
+  readonly owned: OwnedEntries;
+  readonly link: NatsLink;
+  /** The alive bucket's max age: a node silent this long is dead. */
+  readonly ttlMs: number;
+  /** Recreates the buckets if they vanished (JetStream storage lost). */
+  readonly ensureBuckets: () => Promise<void>;
+  readonly onError: (error: unknown, what: string) => void;
+}
+
+interface Registration {
+  /** Set once another node claimed this incarnation. */
+  readonly claimedBy?: string;
+}
+
+function parseRegistration(text: string): Registration | undefined {
+  try {
+    const parsed = JSON.parse(text) as Registration | null;
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const present = (): true => true;
+
+/** A heartbeat's value (an empty value would read as removed). */
+const BEAT = '1';
+
+export class NatsMembership implements NodeMembership {
+  readonly nodeId: string;
+  readonly #options: MembershipOptions;
+  readonly #listeners: (() => void)[] = [];
+  /** Dead incarnations this node claimed -> the revision of the claim. */
+  readonly #claims = new Map<string, number>();
+  #aliveRevision = 0;
+  #registrationRevision = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #beating: Promise<void> | undefined;
+
+  constructor(options: MembershipOptions) {
+    this.nodeId = options.nodeId;
+    this.#options = options;
+  }
+
+  /** Registers this node and keeps its heartbeat fresh (four beats per timeout). */
+  async start(): Promise<void> {
+    await this.#register();
+    this.#timer = setInterval(() => {
+      this.#beating ??= this.#beat().finally(() => (this.#beating = undefined));
+    }, Math.max(100, Math.floor(this.#options.ttlMs / 4)));
+    this.#timer.unref();
+  }
+
+  /** Heartbeat first: a node that finds the registration must find the heartbeat too. */
+  async #register(): Promise<void> {
+    const { alive, state, names, owned } = this.#options;
+    this.#aliveRevision = await alive.put(names.alive(owned.owner), BEAT);
+    this.#registrationRevision = await state.put(names.node(owned.owner), JSON.stringify({ node: this.nodeId }));
+  }
+
+  async #beat(): Promise<void> {
+    const { alive, state, names, owned } = this.#options;
+    try {
+      try {
+        this.#aliveRevision = await alive.update(names.alive(owned.owner), BEAT, this.#aliveRevision);
+        return;
+      } catch (error) {
+        if (error instanceof NatsUnavailableError) return;
+        // Not a lapse but a broken store (e.g. JetStream lost its buckets): bring them back.
+        if (!isConflict(error)) await this.#options.ensureBuckets();
+      }
+      this.#aliveRevision = await alive.put(names.alive(owned.owner), BEAT);
+      try {
+        this.#registrationRevision = await state.update(
+          names.node(owned.owner),
+          JSON.stringify({ node: this.nodeId }),
+          this.#registrationRevision,
+        );
+        return;
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+      }
+      // Claimed by another node, or lost with the store: start over as a new incarnation.
+      await alive.removeRevision(this.#aliveRevision);
+      owned.renew();
+      this.#claims.clear();
+      await this.#register();
+      for (const listener of this.#listeners) listener();
+    } catch (error) {
+      if (!(error instanceof NatsUnavailableError)) this.#options.onError(error, 'heartbeat');
+    }
+  }
+
+  onLost(listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
+  async claimOrphans(): Promise<readonly OwnedEntry[]> {
+    const { link, ttlMs, state, names, owned } = this.#options;
+    if (link.connectedForMs < ttlMs) return [];
+    const self = owned.owner;
+    const incarnations = (await state.keys(names.nodes)).flatMap((key) => names.parseNode(key) ?? []);
+    for (const incarnation of incarnations) {
+      if (incarnation === self || this.#claims.has(incarnation)) continue;
+      await this.#tryClaim(incarnation);
+    }
+    const entries: OwnedEntry[] = [];
+    for (const [incarnation, revision] of this.#claims) entries.push(...(await this.#collect(incarnation, revision)));
+    return entries;
+  }
+
+  /** Claims an incarnation whose heartbeat is gone (unless its claimer still lives). */
+  async #tryClaim(incarnation: string): Promise<void> {
+    const { state, alive, names, owned } = this.#options;
+    const registration = await state.get(names.node(incarnation), parseRegistration);
+    if (registration === undefined) return;
+    if ((await alive.get(names.alive(incarnation), present)) !== undefined) return;
+    const claimer = registration.value.claimedBy;
+    if (claimer !== undefined && (await alive.get(names.alive(claimer), present)) !== undefined) return;
+    try {
+      const revision = await state.update(names.node(incarnation), JSON.stringify({ claimedBy: owned.owner }), registration.revision);
+      this.#claims.set(incarnation, revision);
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      // Another node claimed it first, or it beat again.
+    }
+  }
+
+  /**
+   * The claimed incarnation's entries not yet being removed; once none is left, the claim is
+   * released. A claim that was overwritten (the node came back, or was claimed again) is dropped.
+   */
+  async #collect(incarnation: string, revision: number): Promise<OwnedEntry[]> {
+    const { state, names, owned } = this.#options;
+    const current = await state.get(names.node(incarnation), parseRegistration);
+    if (current?.revision !== revision) {
+      this.#claims.delete(incarnation);
+      return [];
+    }
+    const keys = await state.keys(names.ownedBy(incarnation));
+    if (keys.length === 0) {
+      this.#claims.delete(incarnation);
+      await state.removeRevision(revision);
+      return [];
+    }
+    return keys.flatMap((key) => {
+      const parsed = names.parseOwned(key);
+      return parsed !== undefined && owned.adopt(parsed.entry, parsed.memberKey, key, incarnation) ? [parsed.entry] : [];
+    });
+  }
+
+  /**
+   * Stops heartbeating and removes the heartbeat, so the other nodes claim whatever this node
+   * still owns at once instead of after the timeout.
+   */
+  async stop(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    await this.#beating;
+    await this.#options.alive.removeRevision(this.#aliveRevision);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * SessionRegistry on JetStream KV: `h.<session>` in the state bucket holds the node (its broker
+ * address) and the incarnation whose heartbeat vouches for it. Claims are compare-and-set; an
+ * entry whose incarnation's heartbeat is gone counts as absent and may be taken over.
+ *
+ * An entry left by a node that crashed stays until the same session id is claimed again (pusher-js
+ * picks a new one per connection), one small key per session open at the crash.
+ */
+import type { SessionClaim, SessionRegistry } from '../session-registry.js';
+import { isConflict, type KvStore } from './kv-store.js';
+import type { NatsNames } from './nats-names.js';
+import type { OwnedEntries } from './owned-entries.js';
+
+interface Holder {
+  readonly node: string;
+  readonly owner: string;
+}
+
+function parseHolder(text: string): Holder | undefined {
+  try {
+    const parsed = JSON.parse(text) as Partial<Holder> | null;
+    return typeof parsed?.node === 'string' && typeof parsed.owner === 'string' ? { node: parsed.node, owner: parsed.owner } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const present = (): true => true;
+
+/** Claims racing on one session id: each round trip either wins or sees the winner. */
+const MAX_ATTEMPTS = 5;
+
+export class NatsSessionRegistry implements SessionRegistry {
+  readonly #state: KvStore;
+  readonly #alive: KvStore;
+  readonly #names: NatsNames;
+  readonly #owned: OwnedEntries;
+  readonly #nodeId: string;
+
+  constructor(state: KvStore, alive: KvStore, names: NatsNames, owned: OwnedEntries, nodeId: string) {
+    this.#state = state;
+    this.#alive = alive;
+    this.#names = names;
+    this.#owned = owned;
+    this.#nodeId = nodeId;
+  }
+
+  async #live(holder: Holder): Promise<boolean> {
+    return (await this.#alive.get(this.#names.alive(holder.owner), present)) !== undefined;
+  }
+
+  async claim(id: string): Promise<SessionClaim> {
+    const key = this.#names.httpSession(id);
+    const mine = JSON.stringify({ node: this.#nodeId, owner: this.#owned.owner });
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      const current = await this.#state.get(key, parseHolder);
+      try {
+        if (current === undefined) {
+          await this.#state.create(key, mine);
+          return { owner: 'self' };
+        }
+        if (current.value.node === this.#nodeId) return { owner: 'self' };
+        if (await this.#live(current.value)) return { owner: 'other', nodeId: current.value.node };
+        await this.#state.update(key, mine, current.revision);
+        return { owner: 'self' };
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+      }
+    }
+    throw new Error(`HTTP session ${id}: too many concurrent claims`);
+  }
+
+  async find(id: string): Promise<string | undefined> {
+    const current = await this.#state.get(this.#names.httpSession(id), parseHolder);
+    if (current === undefined) return undefined;
+    return (await this.#live(current.value)) ? current.value.node : undefined;
+  }
+
+  async release(id: string): Promise<void> {
+    const current = await this.#state.get(this.#names.httpSession(id), parseHolder);
+    if (current?.value.node === this.#nodeId) await this.#state.removeRevision(current.revision);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Broker on Redis pub/sub: one Redis channel per app channel, subscribed only while this node has
+ * local subscribers, plus a control channel every node listens to. At most once: a publish while
+ * Redis is unreachable fails at once (logged by the caller), nothing is queued. After a reconnect
+ * the client re-subscribes every channel it had.
+ */
+import type { Redis } from 'ioredis';
+import type { Broker, BrokerHandlers, ControlMessage, Publication } from '../broker.js';
+import { decodeControl, decodePublication, encodeControl, encodePublication } from '../bus-codec.js';
+import { RedisKeys } from './keys.js';
+import { connectRedis } from './redis-client.js';
+import type { RedisTarget } from './redis-target.js';
+
+export interface RedisBrokerOptions {
+  readonly target: RedisTarget;
+  readonly keyPrefix: string;
+  readonly nodeId: string;
+}
+
+export class RedisBroker implements Broker {
+  readonly #publisher: Redis;
+  readonly #subscriber: Redis;
+  readonly #keys: RedisKeys;
+  readonly #nodeId: string;
+  #closed: Promise<void> | undefined;
+
+  private constructor(publisher: Redis, subscriber: Redis, keys: RedisKeys, nodeId: string) {
+    this.#publisher = publisher;
+    this.#subscriber = subscriber;
+    this.#keys = keys;
+    this.#nodeId = nodeId;
+  }
+
+  static async connect(options: RedisBrokerOptions, handlers: BrokerHandlers): Promise<RedisBroker> {
+    const keys = new RedisKeys(options.keyPrefix);
+    const publisher = await connectRedis({ target: options.target, name: `switchboard-pub-${options.nodeId}` });
+    let subscriber: Redis;
+    try {
+      subscriber = await connectRedis({ target: options.target, name: `switchboard-sub-${options.nodeId}` });
+    } catch (error) {
+      publisher.disconnect();
+      throw error;
+    }
+    const control = keys.controlTopic;
+    const direct = keys.nodeTopic(options.nodeId);
+    subscriber.on('message', (topic: string, text: string) => {
+      if (topic === control || topic === direct) {
+        const message = decodeControl(options.nodeId, text);
+        if (message !== undefined) handlers.onControl(message);
+        return;
+      }
+      const publication = decodePublication(options.nodeId, text);
+      if (publication !== undefined) handlers.onPublication(publication);
+    });
+    await subscriber.subscribe(control, direct);
+    return new RedisBroker(publisher, subscriber, keys, options.nodeId);
+  }
+
+  async subscribe(appId: string, channel: string): Promise<void> {
+    await this.#subscriber.subscribe(this.#keys.channelTopic(appId, channel));
+  }
+
+  async unsubscribe(appId: string, channel: string): Promise<void> {
+    await this.#subscriber.unsubscribe(this.#keys.channelTopic(appId, channel));
+  }
+
+  async publish(publication: Publication): Promise<void> {
+    await this.#publisher.publish(
+      this.#keys.channelTopic(publication.appId, publication.channel),
+      encodePublication(this.#nodeId, publication),
+    );
+  }
+
+  async publishControl(message: ControlMessage, toNodeId?: string): Promise<void> {
+    const topic = toNodeId === undefined ? this.#keys.controlTopic : this.#keys.nodeTopic(toNodeId);
+    await this.#publisher.publish(topic, encodeControl(this.#nodeId, message, toNodeId));
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#subscriber.disconnect();
+      this.#publisher.disconnect();
+      return Promise.resolve();
+    })();
+    return this.#closed;
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The one configuration schema: defaults, limits and descriptions live here. The environment
+ * variable mapping (config/env.ts) and docs/configuration.md are derived from it, so a key that
+ * exists here is documented and settable, and nothing else is accepted (unknown keys are errors).
+ *
+ * App limits default to Pusher's documented limits (protocol §10).
+ */
+import { z } from 'zod';
+
+export const WEBHOOK_EVENT_TYPES = [
+  'channel_occupied',
+  'channel_vacated',
+  'member_added',
+  'member_removed',
+  'client_event',
+  'cache_miss',
+  'subscription_count',
+] as const;
+
+const positiveInt = () => z.int().positive();
+
+/** Headers Switchboard sets itself on every webhook request; a target may not override them. */
+export const RESERVED_WEBHOOK_HEADERS = ['content-type', 'content-length', 'host', 'x-pusher-key', 'x-pusher-signature'] as const;
+
+const webhookHeaders = z
+  .record(
+    z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name'),
+    z.string().regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'must not contain control characters'),
+  )
+  .refine(
+    (headers) => Object.keys(headers).every((name) => !(RESERVED_WEBHOOK_HEADERS as readonly string[]).includes(name.toLowerCase())),
+    { message: `may not set ${RESERVED_WEBHOOK_HEADERS.join(', ')}` },
+  );
+
+const webhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }).describe('Endpoint that receives signed POSTs.'),
+  events: z
+    .array(z.enum(WEBHOOK_EVENT_TYPES))
+    .min(1)
+    .optional()
+    .describe('Event types sent to this endpoint; all types when absent.'),
+  channelPrefixes: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe('Only events on channels whose name starts with one of these prefixes; every channel when absent.'),
+  headers: webhookHeaders.optional().describe('Extra HTTP headers sent with every request to this endpoint (e.g. an Authorization header).'),
+});
+
+/** `*`, or `scheme://host[:port]` where the host may start with `*.` (any subdomain). */
+export const ORIGIN_PATTERN = /^(\*|[a-z][a-z0-9+.-]*:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?)$/;
+
+export const appSchema = z.strictObject({
+  id: z.string().min(1).describe('App id, used in HTTP API paths (/apps/{id}/...).'),
+  key: z.string().min(1).describe('Public key, used by clients to connect (/app/{key}).'),
+  secret: z.string().min(1).describe('Secret for every signature; never sent to clients.'),
+  name: z.string().optional().describe('Human-readable name, shown in logs.'),
+  enabled: z.boolean().default(true).describe('A disabled app refuses connections (4003) and API calls (403).'),
+  clientEvents: z.boolean().default(false).describe('Allow client-* events on private and presence channels.'),
+  maxConnections: positiveInt().optional().describe('Connection quota; over it connections close with 4004. Unlimited when absent.'),
+  webhooks: z.array(webhookSchema).default([]).describe('Webhook endpoints of this app.'),
+  maxEventDataBytes: positiveInt().default(10_240).describe('Largest event data (HTTP API: 413; client events: pusher:error).'),
+  maxChannelsPerEvent: positiveInt().default(100).describe('Most channels one HTTP API event may name.'),
+  maxEventsPerBatch: positiveInt().default(10).describe('Most events in one batch_events request.'),
+  maxPresenceMembers: positiveInt().default(100).describe('Most distinct users in one presence channel.'),
+  maxPresenceUserInfoBytes: positiveInt().default(1_024).describe('Largest presence user_info, in bytes of JSON.'),
+  maxUserIdLength: positiveInt().default(128).describe('Longest presence or sign-in user id.'),
+  maxChannelNameLength: positiveInt().default(200).describe('Longest channel name, prefixes included.'),
+  maxEventNameLength: positiveInt().default(200).describe('Longest event name.'),
+  clientEventsPerSecond: positiveInt().default(10).describe('Client events allowed per connection per second (over it: 4301).'),
+  apiEventsPerSecond: positiveInt()
+    .optional()
+    .describe('HTTP API messages (event x channel) per second per node; over it: 429 with Retry-After. Unlimited when absent.'),
+  requireSignin: z.boolean().default(false).describe('Close connections that have not signed in within signinTimeout (4009).'),
+  signinTimeout: positiveInt().default(30).describe('Seconds a connection has to sign in when requireSignin is on.'),
+  watchlistEvents: z.boolean().default(true).describe("Send watchlist online/offline events for the signed-in user's watchlist."),
+  maxWatchlistSize: positiveInt().default(100).describe('Most user ids in a watchlist; extra ids are dropped with pusher:error 4302.'),
+  subscriptionCount: z.boolean().default(false).describe('Broadcast pusher_internal:subscription_count on subscribe and unsubscribe.'),
+  cacheTtl: positiveInt().default(1800).describe('Seconds the last event of a cache channel is kept.'),
+  allowedOrigins: z
+    .array(z.string().regex(ORIGIN_PATTERN, 'must be "*" or an origin like https://example.com or https://*.example.com'))
+    .min(1)
+    .optional()
+    .describe('Origins allowed to connect (WebSocket and HTTP transports); any origin when absent. "https://*.example.com" matches subdomains.'),
+});
+
+export const configSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1').describe('Interface to listen on.'),
+  port: z.int().min(0).max(65_535).default(6001).describe('Port for WebSocket, HTTP API and HTTP transports; 0 picks a free one.'),
+  apps: z.array(appSchema).default([]).describe('Apps served. Empty: one development app (key app-key) on loopback only.'),
+  activityTimeout: positiveInt()
+    .default(120)
+    .describe('Seconds of client silence before the server pings it; also sent to clients as activity_timeout.'),
+  pongTimeout: positiveInt().default(30).describe('Seconds to wait for any reply to a server ping before closing with 4201.'),
+  subscriptionCountThrottle: z
+    .strictObject({
+      threshold: positiveInt().default(100).describe('Above this many subscribers, subscription_count events are throttled.'),
+      interval: positiveInt().default(30).describe('Seconds between subscription_count events on a throttled channel.'),
+    })
+    .prefault({})
+    .describe('Throttling of subscription_count events on large channels, as Pusher does.'),
+  shutdownGracePeriod: positiveInt().default(10).describe('Seconds a graceful shutdown may take before the process exits anyway.'),
+  websocket: z
+    .strictObject({
+      maxPayloadBytes: positiveInt().default(102_400).describe('Largest incoming WebSocket message; larger ones close with 1009.'),
+      maxBufferedBytes: positiveInt()
+        .default(1_048_576)
+        .describe('Outgoing bytes a connection may have queued; a slower reader is closed with 4100.'),
+      compression: z.boolean().default(false).describe('Negotiate permessage-deflate (costs CPU and memory per connection).'),
+    })
+    .prefault({})
+    .describe('WebSocket transport.'),
+  http: z
+    .strictObject({
+      maxBodyBytes: positiveInt().default(1_048_576).describe('Largest HTTP API request body (413 over it).'),
+      keepAliveTimeout: positiveInt().default(65).describe('Seconds an idle keep-alive HTTP connection stays open.'),
+    })
+    .prefault({})
+    .describe('HTTP server.'),
+  httpPath: z
+    .string()
+    .regex(/^(\/[^/?#\s]+)*$/, 'must be empty or start with / and not end with /')
+    .default('/pusher')
+    .describe('Prefix of the pusher-js HTTP fallback transports ({httpPath}/app/{key}/...); set pusher-js httpPath to the same value.'),
+  httpTransports: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('Serve the pusher-js xhr_streaming and xhr_polling fallback transports.'),
+      maxQueuedBytes: positiveInt()
+        .default(1_048_576)
+        .describe('Outgoing bytes an HTTP session may have waiting for its client; over it the session closes with 4100.'),
+      maxSendBytes: positiveInt()
+        .default(102_400)
+        .describe('Largest xhr_send request body (413 over it).'),
+      maxPendingMessages: positiveInt()
+        .default(64)
+        .describe(
+          'Incoming messages an HTTP session may hold before applying them: an xhr_send that would exceed it gets 429; past it, out-of-order sends are applied without waiting.',
+        ),
+      maxSessionsPerApp: positiveInt()
+        .default(10_000)
+        .describe('Open HTTP sessions per app key; a new one over it is closed with 4100 (pusher-js retries after a second).'),
+      heartbeatInterval: z
+        .int()
+        .min(1)
+        .max(29)
+        .default(25)
+        .describe('Seconds between heartbeats on a stream, and the longest a poll is held; under pusher-js pongTimeout (30 s).'),
+      disconnectGrace: positiveInt()
+        .default(5)
+        .describe('Seconds a session may go without a receive request before it is ended like a closed socket.'),
+      reorderWindowMs: z
+        .int()
+        .min(0)
+        .max(5_000)
+        .default(100)
+        .describe('Milliseconds an xhr_send may wait for an earlier-numbered one (query n) to restore the client order; 0 applies them as they arrive.'),
+    })
+    .prefault({})
+    .describe('pusher-js HTTP fallback transports (xhr_streaming, xhr_polling).'),
+  webhooks: z
+    .strictObject({
+      batchWindowMs: positiveInt()
+        .default(250)
+        .describe('Milliseconds a webhook request waits for more events of the same app and endpoint (Pusher: 250).'),
+      batchSize: positiveInt().max(1_000).default(20).describe('Most events in one webhook request (Pusher: 20; 1 sends each event alone).'),
+      requestTimeoutMs: positiveInt()
+        .default(4_000)
+        .describe('Milliseconds an endpoint has to answer 2xx; a later answer counts as a failed attempt.'),
+      retryInitialDelayMs: positiveInt().default(1_000).describe('Delay before the first retry of a failed webhook request; each retry doubles it.'),
+      retryMaxDelayMs: positiveInt().default(60_000).describe('Longest delay between two attempts of one webhook request.'),
+      retryPeriodMs: z
+        .int()
+        .min(0)
+        .default(300_000)
+        .describe('How long a failed webhook request is retried, counted from its creation; the last attempt is made at this age, then it is dropped and logged.'),
+      concurrency: positiveInt().max(1_000).default(16).describe('Webhook requests in flight at once, per process.'),
+      maxQueuedBatches: positiveInt()
+        .default(10_000)
+        .describe('Most webhook requests waiting for delivery or a retry (in this process, or in Redis when redis.url is set); new ones over it are dropped and logged.'),
+      transitionDelayMs: z
+        .int()
+        .min(0)
+        .default(3_000)
+        .describe('Milliseconds channel_vacated and member_removed wait; a return within it cancels both (Pusher: about 3 s).'),
+    })
+    .prefault({})
+    .describe('Webhook delivery, for every app (endpoints are set per app in apps[].webhooks).'),
+  redis: z
+    .strictObject({
+      url: z
+        .string()
+        .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+        .optional()
+        .describe(
+          'Redis server (redis://[user:password@]host:port[/db]). Set without nats.servers: nodes share state and traffic through it. Unset: everything stays in this process.',
+        ),
+      sentinels: z
+        .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'use host:port'))
+        .min(1)
+        .optional()
+        .describe('Redis Sentinel addresses (host:port). Set: the primary is found and followed through them; redis.url then only gives credentials, database and TLS.'),
+      sentinelName: z.string().min(1).default('mymaster').describe('Name of the Sentinel-monitored primary.'),
+      keyPrefix: z.string().min(1).default('switchboard:').describe('Prefix of every Redis key and channel Switchboard uses.'),
+    })
+    .prefault({})
+    .describe('Redis connection.'),
+  nats: z
+    .strictObject({
+      servers: z
+        .array(z.string().min(1))
+        .min(1)
+        .optional()
+        .describe('NATS servers (host:port, comma-separated in the environment). Set: nodes share traffic over NATS and state in JetStream KV.'),
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, _ and -')
+        .default('switchboard')
+        .describe('Prefix of the NATS subjects and JetStream KV buckets Switchboard uses.'),
+    })
+    .prefault({})
+    .describe('NATS connection.'),
+  cluster: z
+    .strictObject({
+      nodeTimeout: positiveInt()
+        .default(10)
+        .describe('Seconds without a heartbeat after which a node is presumed dead and its members, counts and sign-ins are removed by the others.'),
+    })
+    .prefault({})
+    .describe('Running several nodes (with redis.url or nats.servers).'),
+  workers: positiveInt()
+    .optional()
+    .describe('Worker processes sharing the port (like --workers). Default: one per core with a bus configured, otherwise 1.'),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level.'),
+    })
+    .prefault({})
+    .describe('Logging (JSON lines on stdout).'),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type AppConfig = z.output<typeof appSchema>;
+export type WebhookConfig = z.output<typeof webhookSchema>;
+export type WebhookSettings = Config['webhooks'];

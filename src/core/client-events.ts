@@ -1,0 +1,50 @@
+/**
+ * Client events (protocol §3.8): only with the app's client events enabled, only on private and
+ * presence channels the sender is subscribed to, within the size and rate limits, never echoed to
+ * the sender, with the sender's `user_id` on presence channels.
+ */
+import type { ClientMessage } from '../protocol/codec.js';
+import { allowsClientEvents } from '../protocol/channels.js';
+import { ClientErrors } from '../protocol/errors.js';
+import type { Connection } from './connection.js';
+import { hasWebhooks } from './webhook-sink.js';
+
+type ClientEventMessage = Extract<ClientMessage, { type: 'client-event' }>;
+
+function dataBytes(data: ClientEventMessage['data']): number {
+  if (data === undefined) return 0;
+  return Buffer.byteLength(typeof data === 'string' ? data : JSON.stringify(data));
+}
+
+export function handleClientEvent(connection: Connection, message: ClientEventMessage): void {
+  const { app, context, socketId } = connection;
+  const { event, channel, data } = message;
+  if (!app.clientEvents) return connection.sendError(ClientErrors.clientEventsDisabled);
+  if (event.length > app.maxEventNameLength) return connection.sendError(ClientErrors.eventNameTooLong);
+  const subscription = connection.subscriptions.get(channel);
+  if (subscription === undefined) {
+    return connection.sendError(ClientErrors.clientEventNotSubscribed, `${ClientErrors.clientEventNotSubscribed.message} (${channel})`);
+  }
+  if (!allowsClientEvents(subscription.type)) return connection.sendError(ClientErrors.clientEventChannelType);
+  const bytes = dataBytes(data);
+  if (bytes > app.maxEventDataBytes) {
+    return connection.sendError(
+      ClientErrors.clientEventTooLarge,
+      `Client event data is ${bytes} bytes, over the limit of ${app.maxEventDataBytes}`,
+    );
+  }
+  if (!connection.takeClientEventToken()) return connection.sendError(ClientErrors.clientEventRateLimit);
+
+  const userId = subscription.type.kind === 'presence' ? subscription.member?.userId : undefined;
+  context.publish({ appId: app.id, channel, event, data, userId, exceptSocketId: socketId });
+  if (hasWebhooks(app)) {
+    context.webhooks.emit(app, {
+      name: 'client_event',
+      channel,
+      event,
+      data,
+      socket_id: socketId,
+      ...(userId === undefined ? {} : { user_id: String(userId) }),
+    });
+  }
+}

@@ -1,0 +1,41 @@
+/** What a Connection may use of its engine: the services, not the engine's own lifecycle. */
+import type { Publication } from '../cluster/broker.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
+import type { ChannelRoutes } from './channel-routes.js';
+import type { Connection } from './connection.js';
+import type { Hub } from './hub.js';
+import type { Logger } from './logger.js';
+import type { SubscriptionCounts } from './subscription-counts.js';
+import type { Transitions } from './transitions.js';
+import type { WebhookSink } from './webhook-sink.js';
+
+export interface EngineSettings {
+  /** Sent to clients in connection_established; the server pings after this much silence. */
+  readonly activityTimeoutSeconds: number;
+  /** After a server ping, how long a client has to show any sign of life. */
+  readonly pongTimeoutSeconds: number;
+  /** Debounce of channel_vacated / member_removed webhooks. */
+  readonly transitionDelayMs: number;
+  /** How often connections are checked for silence, pong timeouts and sign-in deadlines. */
+  readonly sweepIntervalMs: number;
+  /** With shared state: how often to look for dead nodes to clean up after. */
+  readonly reapIntervalMs: number;
+  /** subscription_count events on channels above `threshold` subscribers go out once per interval. */
+  readonly subscriptionCountThrottle: { readonly threshold: number; readonly intervalMs: number };
+}
+
+export interface EngineContext {
+  readonly settings: EngineSettings;
+  readonly hub: Hub;
+  readonly routes: ChannelRoutes;
+  readonly state: ClusterState;
+  readonly transitions: Transitions;
+  readonly subscriptionCounts: SubscriptionCounts;
+  readonly webhooks: WebhookSink;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** Delivers to this node's subscribers and sends to the other nodes. */
+  publish(publication: Publication): void;
+  /** Called once when a connection has released everything. */
+  forget(connection: Connection): void;
+}

@@ -1,0 +1,248 @@
+/**
+ * The engine: this process's realtime core. Transports hand it new clients; the HTTP API hands it
+ * publications; the broker hands it traffic from other nodes. It admits connections (app, quota),
+ * keeps them alive (server pings, 4201), and drains them on shutdown (4200).
+ */
+import type { App, AppStore } from '../apps/app-store.js';
+import type { Broker, BrokerHandlers, ControlMessage, Publication } from '../cluster/broker.js';
+import type { ClusterState } from '../cluster/cluster-state.js';
+import { userChannel } from '../protocol/channels.js';
+import { encodeError } from '../protocol/codec.js';
+import { CloseReasons, type CloseReason } from '../protocol/errors.js';
+import { Frame } from '../protocol/frame.js';
+import { newSocketId } from '../protocol/socket-id.js';
+import type { Transport } from '../transports/transport.js';
+import { ChannelRoutes } from './channel-routes.js';
+import { ClusterUpkeep } from './cluster-upkeep.js';
+import { Connection } from './connection.js';
+import type { EngineContext, EngineSettings } from './engine-context.js';
+import { Hub } from './hub.js';
+import { originAllowed } from './origins.js';
+import { SubscriptionCounts } from './subscription-counts.js';
+import type { Logger } from './logger.js';
+import { Transitions } from './transitions.js';
+import type { WebhookSink } from './webhook-sink.js';
+
+export interface EngineOptions {
+  readonly apps: AppStore;
+  /** Built with handlers that forward to this engine's onPublication / onControl. */
+  readonly broker: Broker;
+  readonly state: ClusterState;
+  readonly webhooks: WebhookSink;
+  readonly logger: Logger;
+  readonly settings: EngineSettings;
+  readonly now?: () => number;
+}
+
+/** What a transport knows about a client asking to connect. */
+export interface ConnectRequest {
+  /** The app key from the path; undefined when the path was not `/app/{key}`. */
+  readonly key: string | undefined;
+  /** The `protocol` query parameter, or null when absent. */
+  readonly protocol: string | null;
+  /** The request's Origin header, for the per-app origin allow-list. */
+  readonly origin?: string | undefined;
+}
+
+const LOWEST_PROTOCOL = 4;
+const HIGHEST_PROTOCOL = 7;
+
+export class Engine implements BrokerHandlers {
+  readonly hub = new Hub();
+  readonly #options: EngineOptions;
+  readonly #connections = new Map<string, Connection>();
+  readonly #context: EngineContext;
+  #draining = false;
+  #livenessTimer: NodeJS.Timeout | undefined;
+  readonly #upkeep: ClusterUpkeep | undefined;
+
+  constructor(options: EngineOptions) {
+    this.#options = options;
+    const now = options.now ?? Date.now;
+    const logger = options.logger;
+    const routes = new ChannelRoutes(options.broker, (error, appId, channel) =>
+      logger.warn({ err: error, app: appId, channel }, 'broker unsubscribe failed'),
+    );
+    this.#context = {
+      settings: options.settings,
+      hub: this.hub,
+      routes,
+      state: options.state,
+      transitions: new Transitions({
+        channels: options.state.channels,
+        apps: options.apps,
+        webhooks: options.webhooks,
+        logger,
+        now,
+        delayMs: options.settings.transitionDelayMs,
+      }),
+      subscriptionCounts: new SubscriptionCounts(options.settings.subscriptionCountThrottle, options.webhooks, (publication) =>
+        this.publish(publication),
+      ),
+      webhooks: options.webhooks,
+      logger,
+      now,
+      publish: (publication) => this.publish(publication),
+      forget: (connection) => this.#connections.delete(connection.socketId),
+    };
+    const membership = options.state.membership;
+    this.#upkeep =
+      membership === undefined
+        ? undefined
+        : new ClusterUpkeep({
+            context: this.#context,
+            apps: options.apps,
+            membership,
+            connections: () => this.#connections.values(),
+            reapIntervalMs: options.settings.reapIntervalMs,
+          });
+  }
+
+  /** Starts the liveness checks (server pings and 4201 closes). */
+  start(): void {
+    this.#livenessTimer = setInterval(() => this.#checkLiveness(), this.#options.settings.sweepIntervalMs);
+    this.#context.transitions.start();
+    this.#upkeep?.start();
+    this.#livenessTimer.unref();
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  connection(socketId: string): Connection | undefined {
+    return this.#connections.get(socketId);
+  }
+
+  // ---- admission -----------------------------------------------------------------------------
+
+  /** Admits a client on a fresh transport, or tells it why not (pusher:error, then close). */
+  async accept(transport: Transport, request: ConnectRequest): Promise<void> {
+    const refusal = checkRequest(request);
+    if (refusal !== undefined) return reject(transport, refusal);
+    let app: App | undefined;
+    try {
+      app = await this.#options.apps.findByKey(request.key ?? '');
+    } catch (error) {
+      this.#options.logger.error({ err: error }, 'app lookup failed');
+      return reject(transport, CloseReasons.serverShutdown);
+    }
+    if (app === undefined) {
+      return reject(transport, { ...CloseReasons.appNotFound, message: `App key ${request.key ?? ''} does not exist` });
+    }
+    if (!app.enabled) return reject(transport, CloseReasons.appDisabled);
+    if (!originAllowed(app, request.origin)) {
+      return reject(transport, { ...CloseReasons.originNotAllowed, message: `Origin ${request.origin ?? ''} is not allowed for this app` });
+    }
+
+    let socketId = newSocketId();
+    while (this.#connections.has(socketId)) socketId = newSocketId();
+    let admitted: boolean;
+    try {
+      admitted = await this.#options.state.connections.add(app.id, socketId, app.maxConnections);
+    } catch (error) {
+      this.#options.logger.error({ err: error, app: app.id }, 'connection registration failed');
+      return reject(transport, CloseReasons.serverShutdown);
+    }
+    if (!admitted) return reject(transport, CloseReasons.overConnectionQuota);
+    if (this.#draining) {
+      await this.#options.state.connections.remove(app.id, socketId);
+      return reject(transport, CloseReasons.serverShutdown);
+    }
+    const connection = new Connection(this.#context, app, transport, socketId);
+    this.#connections.set(socketId, connection);
+    connection.start();
+  }
+
+  // ---- publishing ----------------------------------------------------------------------------
+
+  /** Delivers to local subscribers now and sends to the other nodes. */
+  publish(publication: Publication): void {
+    this.hub.deliver(publication);
+    this.#options.broker
+      .publish(publication)
+      .catch((error: unknown) => {
+        this.#options.logger.warn({ err: error, app: publication.appId, channel: publication.channel }, 'broker publish failed');
+      });
+  }
+
+  /** BrokerHandlers: traffic from another node. */
+  onPublication(publication: Publication): void {
+    this.hub.deliver(publication);
+  }
+
+  onControl(message: ControlMessage): void {
+    if (message.type === 'terminate-user') this.#terminateLocalUser(message.appId, message.userId);
+  }
+
+  /** Closes every connection signed in as the user, on every node. */
+  async terminateUser(appId: string, userId: string): Promise<void> {
+    this.#terminateLocalUser(appId, userId);
+    await this.#options.broker.publishControl({ v: 1, type: 'terminate-user', appId, userId });
+  }
+
+  #terminateLocalUser(appId: string, userId: string): void {
+    const subscribers = this.hub.subscribers(appId, userChannel(userId));
+    if (subscribers === undefined) return;
+    for (const subscriber of [...subscribers]) {
+      this.#connections.get(subscriber.socketId)?.close(CloseReasons.userTerminated);
+    }
+  }
+
+  // ---- liveness and shutdown -----------------------------------------------------------------
+
+  #checkLiveness(): void {
+    const now = this.#context.now();
+    const { activityTimeoutSeconds, pongTimeoutSeconds } = this.#options.settings;
+    const idleMs = activityTimeoutSeconds * 1000;
+    const pongMs = pongTimeoutSeconds * 1000;
+    for (const connection of this.#connections.values()) {
+      const { app } = connection;
+      if (app.requireSignin && connection.user === undefined && now - connection.openedAt >= app.signinTimeout * 1000) {
+        connection.close(CloseReasons.signinTimeout);
+        continue;
+      }
+      if (connection.pingSentAt !== undefined) {
+        if (now - connection.pingSentAt >= pongMs) connection.close(CloseReasons.pongTimeout);
+      } else if (now - connection.lastActivityAt >= idleMs) {
+        connection.ping(now);
+      }
+    }
+  }
+
+  /**
+   * Stops admitting, closes every client with 4200 and waits until each has released its state,
+   * then reports pending webhook transitions. Bounded by the caller's deadline.
+   */
+  async drain(): Promise<void> {
+    this.#draining = true;
+    if (this.#livenessTimer !== undefined) clearInterval(this.#livenessTimer);
+    const connections = [...this.#connections.values()];
+    for (const connection of connections) connection.close(CloseReasons.serverShutdown);
+    await Promise.all(connections.map((connection) => connection.done));
+    this.#context.subscriptionCounts.close();
+    await this.#upkeep?.stop();
+    // State shared with other nodes keeps pending transitions for them to report when due.
+    await this.#context.transitions.stop(!this.#options.state.shared);
+  }
+}
+
+function checkRequest(request: ConnectRequest): CloseReason | undefined {
+  if (request.key === undefined || request.key === '') return CloseReasons.pathNotFound;
+  // pusher-js always sends protocol=7; a missing one is treated as 7, as the peers do.
+  if (request.protocol === null) return undefined;
+  if (!/^\d{1,3}$/.test(request.protocol)) return CloseReasons.invalidVersion;
+  const version = Number(request.protocol);
+  if (version < LOWEST_PROTOCOL || version > HIGHEST_PROTOCOL) return CloseReasons.unsupportedProtocol;
+  return undefined;
+}
+
+/** Refuses a client that never became a Connection: `pusher:error`, then close. */
+function reject(transport: Transport, reason: CloseReason): void {
+  transport.send(new Frame(encodeError(reason.code, reason.message)));
+  transport.close(reason.code, reason.message);
+}

@@ -1,0 +1,37 @@
+/**
+ * What the core tells the webhook layer. Events carry exactly the fields of Pusher's webhook
+ * event objects (protocol §7), so the webhook layer batches them as they are.
+ */
+import type { App } from '../apps/app-store.js';
+import type { JsonValue } from '../protocol/json.js';
+
+export type WebhookEvent =
+  | { readonly name: 'channel_occupied'; readonly channel: string }
+  | { readonly name: 'channel_vacated'; readonly channel: string }
+  | { readonly name: 'member_added'; readonly channel: string; readonly user_id: string }
+  | { readonly name: 'member_removed'; readonly channel: string; readonly user_id: string }
+  | {
+      readonly name: 'client_event';
+      readonly channel: string;
+      readonly event: string;
+      readonly data: JsonValue | undefined;
+      readonly socket_id: string;
+      readonly user_id?: string;
+    }
+  | { readonly name: 'cache_miss'; readonly channel: string }
+  | { readonly name: 'subscription_count'; readonly channel: string; readonly subscription_count: number };
+
+export type WebhookEventName = WebhookEvent['name'];
+
+export interface WebhookSink {
+  /** Called on the hot path: must return at once and never throw; delivery happens elsewhere. */
+  emit(app: App, event: WebhookEvent): void;
+}
+
+/** Used when no app has webhooks. */
+export const NO_WEBHOOKS: WebhookSink = { emit: () => undefined };
+
+/** Whether an app listens to lifecycle webhooks at all (skips debouncing work when not). */
+export function hasWebhooks(app: App): boolean {
+  return app.webhooks.length > 0;
+}

@@ -1,0 +1,46 @@
+/**
+ * HTTP routing on find-my-way: routes are data (method, path, handler); a path that exists under
+ * another method answers 405, anything else 404, OPTIONS answers the CORS preflight.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import FindMyWay from 'find-my-way';
+
+export type RouteParams = Readonly<Record<string, string>>;
+export type RouteHandler = (request: IncomingMessage, response: ServerResponse, params: RouteParams) => Promise<void> | void;
+
+export interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly handler: RouteHandler;
+}
+
+export type RouteMatch =
+  | { readonly kind: 'found'; readonly handler: RouteHandler; readonly params: RouteParams }
+  | { readonly kind: 'wrong-method' }
+  | { readonly kind: 'not-found' };
+
+const METHODS = ['GET', 'POST'] as const;
+
+export class Router {
+  readonly #router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true });
+
+  constructor(routes: readonly Route[]) {
+    for (const route of routes) {
+      // The typed handler travels in find-my-way's per-route store.
+      this.#router.on(route.method, route.path, () => undefined, { handler: route.handler });
+    }
+  }
+
+  match(method: string, url: string): RouteMatch {
+    const path = url.split('?', 1)[0] ?? '/';
+    const found = this.#router.find(method as 'GET', path);
+    if (found !== null) {
+      const store = found.store as { handler: RouteHandler };
+      const params: Record<string, string> = {};
+      for (const [key, value] of Object.entries(found.params)) if (value !== undefined) params[key] = value;
+      return { kind: 'found', handler: store.handler, params };
+    }
+    const elsewhere = METHODS.some((other) => other !== method && this.#router.find(other, path) !== null);
+    return elsewhere ? { kind: 'wrong-method' } : { kind: 'not-found' };
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The message codec (protocol §2-3): client frames are parsed into a closed union of typed
+ * messages, or into the `ClientError` that answers them; server messages are encoded to their
+ * exact wire text. Pure: no I/O, no state, tested from strings.
+ */
+import { ClientErrors, type ClientError } from './errors.js';
+import { isJsonObject, tryParseJson, type JsonObject, type JsonValue } from './json.js';
+
+export type ClientMessage =
+  | { readonly type: 'ping' }
+  | { readonly type: 'pong' }
+  | {
+      readonly type: 'subscribe';
+      readonly channel: string;
+      readonly auth: string | undefined;
+      readonly channelData: string | undefined;
+    }
+  | { readonly type: 'unsubscribe'; readonly channel: string }
+  | { readonly type: 'signin'; readonly auth: string; readonly userData: string }
+  | { readonly type: 'client-event'; readonly event: string; readonly channel: string; readonly data: JsonValue | undefined };
+
+export type ParseResult = { readonly ok: true; readonly message: ClientMessage } | { readonly ok: false; readonly error: ClientError };
+
+function invalid(error: ClientError): ParseResult {
+  return { ok: false, error };
+}
+
+function ok(message: ClientMessage): ParseResult {
+  return { ok: true, message };
+}
+
+/**
+ * `data` of `pusher:*` events is an object from pusher-js, but some clients send it JSON-encoded
+ * in a string (the server-to-client convention); both are accepted.
+ */
+function dataObject(data: JsonValue | undefined): JsonObject | undefined {
+  if (isJsonObject(data)) return data;
+  if (typeof data === 'string') {
+    const parsed = tryParseJson(data);
+    if (isJsonObject(parsed)) return parsed;
+  }
+  return undefined;
+}
+
+function optionalString(value: JsonValue | undefined): string | undefined | false {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'string' ? value : false;
+}
+
+export function parseClientMessage(text: string): ParseResult {
+  const parsed = tryParseJson(text);
+  if (parsed === undefined) return invalid(ClientErrors.invalidJson);
+  if (!isJsonObject(parsed)) return invalid(ClientErrors.notAnObject);
+  const event = parsed['event'];
+  if (typeof event !== 'string' || event === '') return invalid(ClientErrors.missingEvent);
+
+  switch (event) {
+    case 'pusher:ping':
+      return ok({ type: 'ping' });
+    case 'pusher:pong':
+      return ok({ type: 'pong' });
+    case 'pusher:subscribe': {
+      const data = dataObject(parsed['data']);
+      const channel = data?.['channel'];
+      const auth = optionalString(data?.['auth']);
+      const channelData = optionalString(data?.['channel_data']);
+      if (typeof channel !== 'string' || auth === false || channelData === false) {
+        return invalid(ClientErrors.invalidData);
+      }
+      return ok({ type: 'subscribe', channel, auth: auth === '' ? undefined : auth, channelData });
+    }
+    case 'pusher:unsubscribe': {
+      const channel = dataObject(parsed['data'])?.['channel'];
+      if (typeof channel !== 'string') return invalid(ClientErrors.invalidData);
+      return ok({ type: 'unsubscribe', channel });
+    }
+    case 'pusher:signin': {
+      const data = dataObject(parsed['data']);
+      const auth = data?.['auth'];
+      const userData = data?.['user_data'];
+      if (typeof auth !== 'string' || typeof userData !== 'string') return invalid(ClientErrors.invalidData);
+      return ok({ type: 'signin', auth, userData });
+    }
+    default: {
+      if (!event.startsWith('client-')) return invalid(ClientErrors.unknownEvent);
+      const channel = parsed['channel'];
+      if (typeof channel !== 'string' || channel === '') return invalid(ClientErrors.invalidData);
+      return ok({ type: 'client-event', event, channel, data: parsed['data'] });
+    }
+  }
+}
+
+// ---- server -> client ----------------------------------------------------------------------
+
+const quote = JSON.stringify;
+
+/** `pusher:*` payloads are JSON strings inside the frame (double encoding, protocol §2). */
+function internal(event: string, payload: unknown, channel?: string): string {
+  const channelPart = channel === undefined ? '' : `,"channel":${quote(channel)}`;
+  return `{"event":${quote(event)}${channelPart},"data":${quote(quote(payload))}}`;
+}
+
+export function encodeConnectionEstablished(socketId: string, activityTimeoutSeconds: number): string {
+  return internal('pusher:connection_established', { socket_id: socketId, activity_timeout: activityTimeoutSeconds });
+}
+
+/** `pusher:error` carries its data as an object, as real Pusher sends it (protocol §1.6). */
+export function encodeError(code: number | null, message: string): string {
+  return `{"event":"pusher:error","data":${quote({ code, message })}}`;
+}
+
+export const PING_TEXT = '{"event":"pusher:ping","data":"{}"}';
+export const PONG_TEXT = '{"event":"pusher:pong","data":"{}"}';
+
+export interface PresenceSnapshot {
+  readonly ids: readonly (string | number)[];
+  readonly hash: Readonly<Record<string, JsonValue>>;
+  readonly count: number;
+}
+
+export function encodeSubscriptionSucceeded(channel: string, presence?: PresenceSnapshot): string {
+  return internal('pusher_internal:subscription_succeeded', presence === undefined ? {} : { presence }, channel);
+}
+
+export function encodeSubscriptionError(channel: string, type: string, error: string, status: number): string {
+  return `{"event":"pusher:subscription_error","channel":${quote(channel)},"data":${quote({ type, error, status })}}`;
+}
+
+export function encodeMemberAdded(channel: string, userId: string | number, userInfo: JsonValue | undefined): string {
+  return internal('pusher_internal:member_added', { user_id: userId, user_info: userInfo ?? null }, channel);
+}
+
+export function encodeMemberRemoved(channel: string, userId: string | number): string {
+  return internal('pusher_internal:member_removed', { user_id: userId }, channel);
+}
+
+/**
+ * A channel event. `data` is relayed as given: the publisher's string (HTTP API) or the client's
+ * JSON value (client events). `userId` is set on presence-channel client events only.
+ */
+export function encodeChannelEvent(
+  channel: string,
+  event: string,
+  data: JsonValue | undefined,
+  userId?: string | number,
+): string {
+  const dataPart = data === undefined ? '' : `,"data":${quote(data)}`;
+  const userPart = userId === undefined ? '' : `,"user_id":${quote(userId)}`;
+  return `{"event":${quote(event)},"channel":${quote(channel)}${dataPart}${userPart}}`;
+}
+
+/** An event with no channel field (watchlist events are addressed to the connection). */
+export function encodeConnectionEvent(event: string, data: JsonValue | undefined): string {
+  const dataPart = data === undefined ? '' : `,"data":${quote(data)}`;
+  return `{"event":${quote(event)}${dataPart}}`;
+}
+
+export function encodeSigninSuccess(userData: string): string {
+  return internal('pusher:signin_success', { user_data: userData });
+}
+
+export interface WatchlistEvent {
+  readonly name: 'online' | 'offline';
+  readonly user_ids: readonly string[];
+}
+
+export const WATCHLIST_EVENTS = 'pusher_internal:watchlist_events';
+
+/** The data string of a `pusher_internal:watchlist_events` message. */
+export function watchlistEventsData(events: readonly WatchlistEvent[]): string {
+  return quote({ events });
+}
+
+export function encodeWatchlistEvents(events: readonly WatchlistEvent[]): string {
+  return encodeConnectionEvent(WATCHLIST_EVENTS, watchlistEventsData(events));
+}
+
+export function encodeSubscriptionCount(channel: string, count: number): string {
+  return internal('pusher_internal:subscription_count', { subscription_count: count }, channel);
+}
+
+export function encodeCacheMiss(channel: string): string {
+  return internal('pusher:cache_miss', {}, channel);
+}

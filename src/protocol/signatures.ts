@@ -1,0 +1,55 @@
+/**
+ * HMAC-SHA256 signatures (protocol §5): channel authorization, user sign-in and webhooks.
+ * Every comparison is constant-time; a malformed token is simply "invalid".
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+export function hmacSha256Hex(secret: string, message: string | Buffer): string {
+  return createHmac('sha256', secret).update(message).digest('hex');
+}
+
+export function md5Hex(body: Buffer | string): string {
+  return createHash('md5').update(body).digest('hex');
+}
+
+/**
+ * True when `given` is the lowercase or uppercase hex of the HMAC-SHA256 of `message`, compared in
+ * constant time on the digest bytes (one conversion instead of two hex strings).
+ */
+export function hmacSha256Matches(secret: string, message: string | Buffer, given: string): boolean {
+  if (given.length !== 64 || !/^[0-9a-fA-F]{64}$/.test(given)) return false;
+  return timingSafeEqual(createHmac('sha256', secret).update(message).digest(), Buffer.from(given, 'hex'));
+}
+
+export interface SigningCredentials {
+  readonly key: string;
+  readonly secret: string;
+}
+
+export type TokenCheck = 'valid' | 'malformed' | 'wrong-key' | 'wrong-signature';
+
+/**
+ * Verifies an `<app_key>:<hex hmac>` token over `stringToSign`. The key part must be the app's
+ * key; the signature is compared in constant time.
+ */
+export function verifyToken(app: SigningCredentials, token: string, stringToSign: string): TokenCheck {
+  const colon = token.lastIndexOf(':');
+  if (colon <= 0 || colon === token.length - 1) return 'malformed';
+  // The key is public; only the signature needs a constant-time comparison.
+  if (token.slice(0, colon) !== app.key) return 'wrong-key';
+  return hmacSha256Matches(app.secret, stringToSign, token.slice(colon + 1)) ? 'valid' : 'wrong-signature';
+}
+
+/** `socket_id:channel[:channel_data]` for private, encrypted and presence channels. */
+export function channelStringToSign(socketId: string, channel: string, channelData?: string): string {
+  return channelData === undefined ? `${socketId}:${channel}` : `${socketId}:${channel}:${channelData}`;
+}
+
+/** `socket_id::user::user_data` for `pusher:signin`. */
+export function signinStringToSign(socketId: string, userData: string): string {
+  return `${socketId}::user::${userData}`;
+}
+
+export function signToken(app: SigningCredentials, stringToSign: string): string {
+  return `${app.key}:${hmacSha256Hex(app.secret, stringToSign)}`;
+}

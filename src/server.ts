@@ -1,0 +1,277 @@
+/**
+ * The composition root: the one place that turns configuration into concrete implementations
+ * and wires them together. Everything else receives its collaborators.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { apiRoutes } from './api/api-routes.js';
+import { PublishLimiter } from './api/publish-limiter.js';
+import { StaticAppStore } from './apps/app-store.js';
+import type { Broker, BrokerHandlers } from './cluster/broker.js';
+import type { ClusterState } from './cluster/cluster-state.js';
+import { clusterDriverOf, connectCluster } from './cluster/drivers.js';
+import type { Config } from './config/schema.js';
+import { Engine } from './core/engine.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { createHttpServer, healthRoutes } from './http/http-server.js';
+import { Router } from './http/router.js';
+import { FlushScheduler } from './transports/flush-scheduler.js';
+import { HttpEndpoint, type HttpEndpointOptions } from './transports/http/http-endpoint.js';
+import { RemoteSessions } from './transports/http/remote-sessions.js';
+import { LocalSessionDirectory } from './transports/http/session-directory.js';
+import { WebSocketEndpoint } from './transports/websocket-endpoint.js';
+import { VERSION } from './version.js';
+import { createWebhooks, type Webhooks } from './webhooks/create-webhooks.js';
+import type { WebhookMetrics } from './webhooks/metrics.js';
+
+export interface SwitchboardOptions {
+  readonly logger?: Logger;
+  /** Set when the config had no apps and the development app is served (logged at start). */
+  readonly developmentApp?: boolean;
+  readonly now?: () => number;
+}
+
+/** How long the node holding an HTTP session has to answer a request relayed to it. */
+const REMOTE_SESSION_DEADLINE_MS = 5_000;
+
+interface SwitchboardParts {
+  readonly nodeId: string;
+  readonly logger: Logger;
+  readonly broker: Broker;
+  readonly state: ClusterState;
+  readonly webhooks: Webhooks;
+  readonly engine: Engine;
+  readonly server: Server;
+  readonly httpTransports: HttpEndpoint | undefined;
+  readonly developmentApp: boolean;
+}
+
+export class Switchboard {
+  readonly config: Config;
+  /** This process's identity in a cluster (logs, shared state). */
+  readonly nodeId: string;
+  readonly engine: Engine;
+  readonly #logger: Logger;
+  readonly #server: Server;
+  readonly #broker: Broker;
+  readonly #state: ClusterState;
+  readonly #webhooks: Webhooks;
+  readonly #developmentApp: boolean;
+  readonly #httpTransports: HttpEndpoint | undefined;
+  #closing: Promise<void> | undefined;
+
+  private constructor(config: Config, parts: SwitchboardParts) {
+    this.config = config;
+    this.nodeId = parts.nodeId;
+    this.#logger = parts.logger;
+    this.#broker = parts.broker;
+    this.#state = parts.state;
+    this.#webhooks = parts.webhooks;
+    this.engine = parts.engine;
+    this.#server = parts.server;
+    this.#httpTransports = parts.httpTransports;
+    this.#developmentApp = parts.developmentApp;
+  }
+
+  static async create(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
+    const logger = options.logger ?? createLogger(config.log.level);
+    const now = options.now ?? Date.now;
+    const apps = new StaticAppStore(config.apps);
+    const webhooks = await createWebhooks(config, { apps, logger, now });
+
+    // The broker is built first and forwards to the engine once the engine exists.
+    const relay: { engine?: Engine; remoteSessions?: RemoteSessions } = {};
+    const handlers: BrokerHandlers = {
+      onPublication: (publication) => relay.engine?.onPublication(publication),
+      onControl: (message) => {
+        if (message.type === 'terminate-user') relay.engine?.onControl(message);
+        else relay.remoteSessions?.onControl(message);
+      },
+    };
+    const nodeId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    const { broker, state } = await connectCluster({ config, nodeId, handlers, now, logger });
+    const engine = new Engine({
+      apps,
+      broker,
+      state,
+      webhooks: webhooks.sink,
+      logger,
+      now,
+      settings: {
+        activityTimeoutSeconds: config.activityTimeout,
+        pongTimeoutSeconds: config.pongTimeout,
+        transitionDelayMs: config.webhooks.transitionDelayMs,
+        sweepIntervalMs: sweepInterval(config),
+        reapIntervalMs: Math.max(100, (config.cluster.nodeTimeout * 1000) / 2),
+        subscriptionCountThrottle: {
+          threshold: config.subscriptionCountThrottle.threshold,
+          intervalMs: config.subscriptionCountThrottle.interval * 1000,
+        },
+      },
+    });
+    relay.engine = engine;
+    const scheduler = new FlushScheduler();
+    const websocket = new WebSocketEndpoint({
+      engine,
+      scheduler,
+      logger,
+      maxPayloadBytes: config.websocket.maxPayloadBytes,
+      maxBufferedBytes: config.websocket.maxBufferedBytes,
+      compression: config.websocket.compression,
+    });
+    const directory = new LocalSessionDirectory(config.httpTransports.maxSessionsPerApp);
+    const registry = state.sessions;
+    if (registry !== undefined) {
+      relay.remoteSessions = new RemoteSessions({
+        nodeId,
+        broker,
+        directory,
+        logger,
+        deadlineMs: REMOTE_SESSION_DEADLINE_MS,
+        maxBufferedBytes: config.httpTransports.maxQueuedBytes,
+      });
+    }
+    const cluster = registry === undefined || relay.remoteSessions === undefined ? undefined : { registry, remote: relay.remoteSessions };
+    const httpTransports = config.httpTransports.enabled
+      ? createHttpTransports(config, { engine, scheduler, logger, directory, cluster })
+      : undefined;
+    const router = new Router([
+      ...healthRoutes(() => !engine.draining, VERSION),
+      ...(httpTransports?.routes() ?? []),
+      ...apiRoutes({ apps, engine, state, logger, now, maxBodyBytes: config.http.maxBodyBytes, limiter: new PublishLimiter(now) }),
+    ]);
+    const server = createHttpServer({
+      router,
+      logger,
+      keepAliveTimeoutSeconds: config.http.keepAliveTimeout,
+      onUpgrade: (request, socket, head) => websocket.handleUpgrade(request, socket, head),
+    });
+    return new Switchboard(config, {
+      nodeId,
+      logger,
+      broker,
+      state,
+      webhooks,
+      engine,
+      server,
+      httpTransports,
+      developmentApp: options.developmentApp ?? false,
+    });
+  }
+
+  /** Listens; rejects if the port cannot be bound. */
+  async start(): Promise<AddressInfo> {
+    if (this.#developmentApp) {
+      this.#logger.warn(
+        { appId: 'app-id', key: 'app-key', secret: 'app-secret', clientEvents: true },
+        'No apps configured: serving the development app (id app-id, key app-key, secret app-secret, client events on). ' +
+          'It is refused on non-loopback addresses; configure apps before exposing the server.',
+      );
+    }
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => reject(error);
+      this.#server.once('error', onError);
+      this.#server.listen(this.config.port, this.config.host, () => {
+        this.#server.off('error', onError);
+        resolve();
+      });
+    });
+    this.engine.start();
+    const address = this.address;
+    this.#logger.info(
+      {
+        host: address.address,
+        port: address.port,
+        apps: this.config.apps.map((app) => app.id),
+        cluster: clusterDriverOf(this.config),
+        node: this.nodeId,
+        version: VERSION,
+      },
+      `Switchboard listening on ${address.address}:${address.port}`,
+    );
+    return address;
+  }
+
+  /** Webhook delivery counters of this process (for a metrics endpoint). */
+  get webhookMetrics(): WebhookMetrics {
+    return this.#webhooks.metrics;
+  }
+
+  get address(): AddressInfo {
+    const address = this.#server.address();
+    if (address === null || typeof address === 'string') throw new Error('server is not listening');
+    return address;
+  }
+
+  /**
+   * Graceful shutdown: /ready answers 503 and new clients get 4200, every client is closed with
+   * 4200, pending webhook transitions are reported, webhooks are drained (memory queue) or handed
+   * to Redis, then the listener, the bus and the state are released. Idempotent; bounded by
+   * `shutdownGracePeriod` (whatever is left then is cut off).
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const graceMs = this.config.shutdownGracePeriod * 1000;
+    this.#logger.info({ graceSeconds: this.config.shutdownGracePeriod }, 'shutting down');
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new AbortController();
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        graceOver.abort();
+        resolve('timeout');
+      }, graceMs);
+    });
+    // The listener stays open while draining: /ready answers 503 to the load balancer and new
+    // clients are sent away with 4200, so they reconnect to another node.
+    const drained = await Promise.race([this.engine.drain().then(() => 'drained' as const), deadline]);
+    if (drained === 'timeout') this.#logger.warn('grace period over: cutting off what is left');
+    // After the drain, so the transitions it reported are in the batches; it stops at the deadline.
+    await Promise.race([this.#webhooks.close(graceOver.signal), deadline]);
+    // HTTP sessions still held (a close not yet delivered, an admission in flight) end now.
+    this.#httpTransports?.close();
+    const serverClosed = new Promise<void>((resolve) => {
+      if (!this.#server.listening) return resolve();
+      this.#server.close(() => resolve());
+    });
+    this.#server.closeAllConnections();
+    await Promise.allSettled([this.#broker.close(), this.#state.close()]);
+    await Promise.race([serverClosed, deadline]);
+    clearTimeout(timer);
+    this.#logger.info('shut down');
+  }
+}
+
+function createHttpTransports(
+  config: Config,
+  parts: Pick<HttpEndpointOptions, 'engine' | 'scheduler' | 'logger' | 'directory' | 'cluster'>,
+): HttpEndpoint {
+  const settings = config.httpTransports;
+  return new HttpEndpoint({
+    ...parts,
+    httpPath: config.httpPath,
+    maxSendBytes: settings.maxSendBytes,
+    limits: {
+      maxQueuedBytes: settings.maxQueuedBytes,
+      maxPendingMessages: settings.maxPendingMessages,
+      heartbeatMs: settings.heartbeatInterval * 1000,
+      disconnectGraceMs: settings.disconnectGrace * 1000,
+      reorderWindowMs: settings.reorderWindowMs,
+    },
+  });
+}
+
+/**
+ * Connections are checked a few times per shortest deadline (silence, pong, sign-in), so each is
+ * enforced within a quarter of its length; between 100 ms and 5 s.
+ */
+function sweepInterval(config: Config): number {
+  const signinTimeouts = config.apps.filter((app) => app.requireSignin).map((app) => app.signinTimeout);
+  const shortestSeconds = Math.min(config.activityTimeout, config.pongTimeout, ...signinTimeouts);
+  return Math.min(5_000, Math.max(100, (shortestSeconds * 1000) / 4));
+}

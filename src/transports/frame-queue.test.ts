@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { Frame } from '../protocol/frame.js';
+import { FlushScheduler } from './flush-scheduler.js';
+import { FrameQueue } from './frame-queue.js';
+
+describe('frame queue', () => {
+  it('flushes once per event-loop turn, however many frames were queued', async () => {
+    let flushes = 0;
+    const taken: string[][] = [];
+    const queue: FrameQueue = new FrameQueue(new FlushScheduler(), 1_000, () => {
+      flushes += 1;
+      taken.push(queue.take().map((frame) => frame.text));
+    });
+    assert.equal(queue.push(new Frame('a'), 0), true);
+    assert.equal(queue.push(new Frame('b'), 0), true);
+    await nextTurn();
+    assert.equal(flushes, 1);
+    queue.push(new Frame('c'), 0);
+    await nextTurn();
+    assert.deepEqual(taken, [['a', 'b'], ['c']]);
+    assert.equal(queue.length, 0);
+  });
+
+  it('holds exactly its cap, counting bytes already buffered, and refuses a byte more', () => {
+    const queue = new FrameQueue(new FlushScheduler(), 10, () => undefined);
+    assert.equal(queue.push(new Frame('12345'), 3), true);
+    assert.equal(queue.push(new Frame('12'), 3), true, '5 + 2 + 3 buffered = 10: at the cap');
+    assert.equal(queue.push(new Frame('1'), 3), false, 'one more is over it');
+    assert.equal(queue.length, 2, 'a refused frame is not queued');
+    queue.clear();
+    assert.equal(queue.push(new Frame('1234567890'), 0), true, 'clear releases the budget');
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * Transport: one client's wire (a WebSocket, or an HTTP fallback session), as the Connection sees
+ * it. A Connection never knows which transport it rides.
+ *
+ * Contract:
+ * - `send` queues a frame; queued frames are written together at most once per event-loop turn.
+ *   A transport whose reader falls behind (queued bytes over its cap) closes itself with 4100;
+ *   memory per connection stays bounded.
+ * - `close` writes everything queued, then the close code and reason; later sends are dropped.
+ * - `listener.onClose` is called exactly once, whoever closed.
+ * - Inbound text is delivered in order; `pause`/`resume` apply backpressure to the client.
+ */
+import type { Frame } from '../protocol/frame.js';
+
+export interface TransportListener {
+  onText(text: string): void;
+  /** A message the protocol cannot carry (a binary WebSocket frame). */
+  onUnsupported(): void;
+  /** The client showed it is alive without a message (e.g. an HTTP heartbeat). */
+  onActivity(): void;
+  onClose(code: number, reason: string): void;
+}
+
+export interface Transport {
+  readonly name: 'ws' | 'xhr_streaming' | 'xhr_polling';
+  readonly remoteAddress: string | undefined;
+  /** True once closing has begun (by either side); sends are dropped from then on. */
+  readonly closing: boolean;
+  /** Starts delivering inbound messages to the listener (buffered until then). */
+  attach(listener: TransportListener): void;
+  send(frame: Frame): void;
+  close(code: number, reason: string): void;
+  pause(): void;
+  resume(): void;
+}

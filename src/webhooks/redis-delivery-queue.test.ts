@@ -1,0 +1,78 @@
+/** The DeliveryQueue contract on Redis (127.0.0.1:6379, shared: every queue gets its own prefix). */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { deleteRedisKeys, REDIS_URL, uniqueRedisPrefix } from '../../test/helpers/redis.js';
+import { silentLogger } from '../core/logger.js';
+import { DeliveryOutcomes } from './delivery-outcomes.js';
+import { deliveryQueueContract, ScriptedSend, testBatch } from './delivery-queue.contract.js';
+import { WebhookCounterSet } from './metrics.js';
+import { RedisDeliveryQueue } from './redis-delivery-queue.js';
+
+const uniquePrefix = (): string => `${uniqueRedisPrefix()}webhooks`;
+const deleteKeys = deleteRedisKeys;
+
+deliveryQueueContract('redis', async (options) => {
+  const prefix = uniquePrefix();
+  const queue = await RedisDeliveryQueue.open({ ...options, target: { kind: 'server', url: REDIS_URL }, prefix, logger: silentLogger });
+  return { queue, cleanup: () => deleteKeys(prefix) };
+});
+
+describe('RedisDeliveryQueue hand-off', () => {
+  it('leaves a batch waiting for its retry in Redis on close; the next process on the prefix delivers it', async () => {
+    const prefix = uniquePrefix();
+    try {
+      const policy = { initialDelayMs: 200, maxDelayMs: 200, periodMs: 600_000 };
+      const firstCounters = new WebhookCounterSet();
+      const first = new ScriptedSend(() => ({ ok: false, retry: true, reason: 'HTTP 503' }));
+      const firstQueue = await RedisDeliveryQueue.open({
+        target: { kind: 'server', url: REDIS_URL },
+        prefix,
+        send: first.send,
+        outcomes: new DeliveryOutcomes(firstCounters, silentLogger, policy, Date.now),
+        concurrency: 2,
+        maxQueuedBatches: 10,
+        logger: silentLogger,
+      });
+      const batch = testBatch('survivor');
+      firstQueue.enqueue(batch);
+      await first.until(() => first.attempts.length === 1 && first.inFlight === 0);
+      await firstQueue.close(new AbortController().signal);
+      const attemptsBeforeRestart = first.attempts.length;
+
+      const secondCounters = new WebhookCounterSet();
+      const second = new ScriptedSend(() => ({ ok: true }));
+      const secondQueue = await RedisDeliveryQueue.open({
+        target: { kind: 'server', url: REDIS_URL },
+        prefix,
+        send: second.send,
+        outcomes: new DeliveryOutcomes(secondCounters, silentLogger, policy, Date.now),
+        concurrency: 2,
+        maxQueuedBatches: 10,
+        logger: silentLogger,
+      });
+      await second.until(() => second.attempts.length === 1 && second.inFlight === 0);
+      assert.deepEqual(second.attempts[0]?.batch, batch);
+      await secondQueue.close(new AbortController().signal);
+      assert.ok(attemptsBeforeRestart >= 1);
+      assert.equal(first.attempts.length, attemptsBeforeRestart, 'the closed queue made no more attempts');
+    } finally {
+      await deleteKeys(prefix);
+    }
+  });
+
+  it('fails to open, releasing everything, when Redis does not answer', async () => {
+    await assert.rejects(
+      RedisDeliveryQueue.open({
+        target: { kind: 'server', url: 'redis://127.0.0.1:1' },
+        prefix: uniquePrefix(),
+        send: () => Promise.resolve({ ok: true }),
+        outcomes: new DeliveryOutcomes(new WebhookCounterSet(), silentLogger, { initialDelayMs: 1, maxDelayMs: 1, periodMs: 1 }, Date.now),
+        concurrency: 1,
+        maxQueuedBatches: 1,
+        logger: silentLogger,
+        connectTimeoutMs: 300,
+      }),
+      /did not answer within 300 ms/,
+    );
+  });
+});

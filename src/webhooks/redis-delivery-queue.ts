@@ -1,0 +1,176 @@
+/**
+ * The Redis-backed DeliveryQueue (see delivery-queue.ts for the contract), on BullMQ: a
+ * well-kept, widely used Redis queue whose delayed jobs, locks and stalled-job recovery give
+ * exactly what "never lost" needs. A batch becomes a job as soon as its batch closes; failed
+ * attempts become delayed jobs (the delay comes from the shared retry policy through a custom
+ * backoff strategy), so retries survive restarts and crashes, and any process on the same key
+ * prefix delivers them. A process that dies during a request leaves the job locked; BullMQ's
+ * stalled check gives it to another worker once the lock expires (at least once).
+ */
+import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import { describeTarget, redisOptions, type RedisTarget } from '../cluster/redis/redis-target.js';
+import type { Logger } from '../core/logger.js';
+import type { WebhookBatch } from './batch.js';
+import type { DeliveryOutcomes } from './delivery-outcomes.js';
+import type { DeliveryQueue } from './delivery-queue.js';
+import type { SendBatch } from './webhook-sender.js';
+
+export interface RedisDeliveryQueueOptions {
+  readonly target: RedisTarget;
+  /** BullMQ key prefix; the queue's keys are `{prefix}:deliveries:*`. */
+  readonly prefix: string;
+  readonly send: SendBatch;
+  readonly outcomes: DeliveryOutcomes;
+  readonly concurrency: number;
+  readonly maxQueuedBatches: number;
+  readonly logger: Logger;
+  /** How long open() waits for Redis before failing the start. */
+  readonly connectTimeoutMs?: number;
+}
+
+const QUEUE_NAME = 'deliveries';
+/** How long past the shutdown deadline the queue may take to record the jobs it cut off. */
+const AFTER_DEADLINE_MS = 1_000;
+const BACKOFF_TYPE = 'switchboard-webhook';
+
+/** The retry policy is time-based (retry period), so the attempt count only has to never run out. */
+const JOB_OPTIONS: JobsOptions = {
+  attempts: 1_000_000_000,
+  backoff: { type: BACKOFF_TYPE },
+  removeOnComplete: true,
+  removeOnFail: true,
+  stackTraceLimit: 0,
+};
+
+/** Thrown by the processor to have BullMQ try the job again after `delayMs`. */
+class RetryLater extends Error {
+  constructor(readonly delayMs: number, reason: string) {
+    super(reason);
+    this.name = 'RetryLater';
+  }
+}
+
+export class RedisDeliveryQueue implements DeliveryQueue {
+  readonly #options: RedisDeliveryQueueOptions;
+  readonly #queue: Queue<WebhookBatch>;
+  readonly #worker: Worker<WebhookBatch>;
+  /** Adds in flight to Redis; capped so that a slow or absent Redis cannot grow memory. */
+  readonly #adding = new Set<Promise<void>>();
+  /** Aborted at the shutdown deadline: cuts in-flight requests (their jobs stay in Redis). */
+  readonly #stop = new AbortController();
+  #closing: Promise<void> | undefined;
+
+  private constructor(options: RedisDeliveryQueueOptions) {
+    this.#options = options;
+    // BullMQ types its connection options loosely (an index signature); ioredis checks them.
+    const connection: ConnectionOptions = { ...(redisOptions(options.target) as Record<string, unknown>), maxRetriesPerRequest: null };
+    this.#queue = new Queue<WebhookBatch>(QUEUE_NAME, { connection, prefix: options.prefix });
+    this.#worker = new Worker<WebhookBatch>(QUEUE_NAME, (job) => this.#process(job), {
+      connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      // Generous: a job stalls only when its process dies mid-request; it must not be failed for that.
+      maxStalledCount: 10,
+      settings: {
+        backoffStrategy: (_attemptsMade: number, _type?: string, error?: Error) => (error instanceof RetryLater ? error.delayMs : 0),
+      },
+    });
+    this.#queue.on('error', (error) => options.logger.warn({ err: error }, 'webhook queue: Redis error'));
+    this.#worker.on('error', (error) => options.logger.warn({ err: error }, 'webhook worker: Redis error'));
+    // Jobs fail for good only through BullMQ itself (e.g. stalled too often); each is a drop.
+    this.#worker.on('failed', (job, error) => {
+      if (job !== undefined && !(error instanceof RetryLater)) options.outcomes.drop(job.data, 'queue failure', error.message, job.attemptsMade);
+    });
+  }
+
+  /** Connects; rejects (after releasing everything) when Redis does not answer in time. */
+  static async open(options: RedisDeliveryQueueOptions): Promise<RedisDeliveryQueue> {
+    const queue = new RedisDeliveryQueue(options);
+    const timeoutMs = options.connectTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.all([queue.#queue.waitUntilReady(), queue.#worker.waitUntilReady()]),
+        new Promise((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`Redis (${describeTarget(options.target)}) did not answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      await Promise.allSettled([queue.#worker.close(true), queue.#queue.close()]);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    return queue;
+  }
+
+  enqueue(batch: WebhookBatch): void {
+    if (this.#stop.signal.aborted) return this.#options.outcomes.drop(batch, 'shutdown');
+    if (this.#adding.size >= this.#options.maxQueuedBatches) return this.#options.outcomes.drop(batch, 'queue full');
+    const adding = this.#add(batch).finally(() => this.#adding.delete(adding));
+    this.#adding.add(adding);
+  }
+
+  async #add(batch: WebhookBatch): Promise<void> {
+    try {
+      // Waiting, delayed and active jobs of every process on this prefix: the cap is shared, and
+      // soft (concurrent adds may pass it by their number).
+      const queued = await this.#queue.getJobCountByTypes('waiting', 'prioritized', 'delayed', 'active');
+      if (queued >= this.#options.maxQueuedBatches) return this.#options.outcomes.drop(batch, 'queue full');
+      await this.#queue.add(batch.appId, batch, JOB_OPTIONS);
+    } catch (error) {
+      this.#options.outcomes.drop(batch, 'queue unavailable', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  async #process(job: Job<WebhookBatch>): Promise<void> {
+    const batch = job.data;
+    const attempts = job.attemptsMade + 1;
+    const outcome = await this.#options.send(batch, this.#stop.signal);
+    // Cut off by shutdown: not a failed attempt; the job goes back to Redis for the next process.
+    if (!outcome.ok && this.#stop.signal.aborted) throw new RetryLater(0, outcome.reason);
+    const verdict = this.#options.outcomes.settle(batch, attempts, outcome);
+    if (typeof verdict === 'number') throw new RetryLater(verdict, outcome.ok ? '' : outcome.reason);
+  }
+
+  close(deadline: AbortSignal): Promise<void> {
+    this.#closing ??= this.#close(deadline);
+    return this.#closing;
+  }
+
+  /**
+   * Hands everything to Redis: pending adds finish, the worker stops taking jobs and lets the
+   * requests in flight end (cut off at the deadline, their jobs then go back to Redis), and the
+   * connections close. Waiting and delayed jobs stay for the next process.
+   */
+  async #close(deadline: AbortSignal): Promise<void> {
+    const aborted = untilAborted(deadline);
+    // At the deadline, requests in flight are cut off; their jobs go back to Redis (RetryLater(0)).
+    void aborted.then(() => this.#stop.abort());
+    await Promise.race([Promise.allSettled([...this.#adding]), aborted]);
+    if (this.#adding.size > 0) {
+      this.#options.logger.error({ batches: this.#adding.size }, 'webhook batches still being written to Redis at the shutdown deadline');
+    }
+    // pause() (not close()) first: BullMQ records the outcome of a job that ends while it is
+    // pausing, whereas a closing worker leaves it locked until the stalled check. Once requests are
+    // cut off, pausing takes one Redis round trip per job in flight.
+    const paused = this.#worker.pause().catch((error: unknown) => this.#options.logger.warn({ err: error }, 'webhook worker pause failed'));
+    await Promise.race([paused, aborted.then(() => Promise.race([paused, delay(AFTER_DEADLINE_MS)]))]);
+    this.#stop.abort();
+    const closed = Promise.allSettled([this.#worker.close(), this.#queue.close()]);
+    await Promise.race([closed, aborted.then(() => delay(AFTER_DEADLINE_MS))]);
+    // Redis unreachable: drop the connections; a job left locked is recovered by the stalled check.
+    if (deadline.aborted) await Promise.allSettled([this.#worker.disconnect(), this.#queue.disconnect()]);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Resolves when the signal aborts (at once if it has). */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+

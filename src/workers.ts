@@ -1,0 +1,69 @@
+/**
+ * `switchboard start --workers N`: N worker processes share one port (node:cluster hands each new
+ * TCP connection to a worker in turn) and join each other over the configured bus, exactly as
+ * separate nodes would. The primary only supervises: it restarts a worker that dies, forwards
+ * SIGTERM/SIGINT for a graceful shutdown, and exits 0 when every worker has exited.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import type { Config } from './config/schema.js';
+import { clusterDriverOf } from './cluster/drivers.js';
+import type { Logger } from './core/logger.js';
+
+export class WorkersError extends Error {
+  override readonly name = 'WorkersError';
+}
+
+/** Workers to run: the flag, else `workers`, else one per core with a bus and one without. */
+export function workerCount(config: Config, flag: number | undefined): number {
+  const bus = clusterDriverOf(config) !== 'memory';
+  const count = flag ?? config.workers ?? (bus ? availableParallelism() : 1);
+  if (count > 1 && !bus) {
+    throw new WorkersError(
+      `--workers ${count} needs a bus so the workers share state: set redis.url or nats.servers ` +
+        '(SWITCHBOARD_REDIS_URL / SWITCHBOARD_NATS_SERVERS), or run one worker',
+    );
+  }
+  return count;
+}
+
+/** A worker that dies within this long of its start is not restarted at once (crash loop). */
+const RESTART_BACKOFF_MS = 1_000;
+
+export function runPrimary(count: number, config: Config, logger: Logger): void {
+  let stopping = false;
+  const startedAt = new Map<number, number>();
+  const fork = (): void => {
+    const worker = cluster.fork();
+    startedAt.set(worker.id, Date.now());
+  };
+  cluster.on('exit', (worker: Worker, code: number | null, signal: string | null) => {
+    const started = startedAt.get(worker.id) ?? 0;
+    startedAt.delete(worker.id);
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    logger.error({ worker: worker.id, code, signal }, 'worker died; starting a new one');
+    const lived = Date.now() - started;
+    setTimeout(fork, lived < RESTART_BACKOFF_MS ? RESTART_BACKOFF_MS : 0);
+  });
+  let listening = 0;
+  cluster.on('listening', () => {
+    listening += 1;
+    if (listening === count) logger.info({ workers: count }, `all ${count} workers are serving`);
+  });
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'signal received: stopping the workers');
+    setTimeout(() => process.exit(0), (config.shutdownGracePeriod + 3) * 1000).unref();
+    const workers = Object.values(cluster.workers ?? {});
+    if (workers.length === 0) process.exit(0);
+    for (const worker of workers) worker?.process.kill('SIGTERM');
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  logger.info({ workers: count, cluster: clusterDriverOf(config) }, `starting ${count} workers`);
+  for (let index = 0; index < count; index += 1) fork();
+}

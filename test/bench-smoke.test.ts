@@ -1,0 +1,62 @@
+/**
+ * The benchmark's smoke run, end to end as a developer runs it (`switchboard bench --smoke`): every
+ * scenario against Switchboard, the baseline and the naive variant, in seconds. No thresholds:
+ * this proves the benchmark still runs and measures something, not how fast.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { BenchResult } from '../bench/report/results.js';
+import { runCli } from './helpers/cli.js';
+
+const SCENARIOS = [
+  'fanout-1k-paced',
+  'fanout-1k-saturation',
+  'fanout-10k-paced',
+  'fanout-10k-saturation',
+  'many-channels',
+  'presence-churn',
+  'connection-storm',
+  'idle-memory',
+  'http-api',
+];
+
+describe('benchmark smoke run', () => {
+  it('runs every scenario on every target with nothing lost and writes JSON and SVG', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'switchboard-bench-smoke-'));
+    try {
+      const run = await runCli(['bench', '--smoke', '--quiet', '--out', out]);
+      assert.equal(run.code, 0, run.stderr + run.stdout);
+      assert.match(run.stdout, /Targets:/);
+      const files = await readdir(out);
+      assert.ok(files.includes('latest.svg'), files.join(', '));
+      assert.match(await readFile(join(out, 'latest.svg'), 'utf8'), /^<svg[\s\S]*<\/svg>\n$/);
+      const result = JSON.parse(await readFile(join(out, 'latest.json'), 'utf8')) as BenchResult;
+
+      assert.deepEqual(result.failures, []);
+      const ids = result.scenarios.map((scenario) => scenario.id);
+      for (const expected of SCENARIOS) assert.ok(ids.some((id) => id.startsWith(expected)), `${expected} missing from ${ids.join(', ')}`);
+      assert.equal(ids.filter((id) => id.startsWith('idle-memory-')).length, 2);
+      for (const scenario of result.scenarios) {
+        const targets = result.runs.filter((run) => run.scenario === scenario.id).map((run) => run.target).sort();
+        const expected = scenario.id.startsWith('fanout-') ? ['baseline', 'naive', 'switchboard'] : ['baseline', 'switchboard'];
+        assert.deepEqual(targets, expected, scenario.id);
+      }
+      for (const run of result.runs) {
+        const where = `${run.scenario} on ${run.target}: ${run.samples.join('; ')}`;
+        assert.equal(run.lost, 0, where);
+        assert.equal(run.errors, 0, where);
+        if (run.target !== 'baseline') assert.ok(run.ratios !== undefined, where);
+      }
+      const delivered = result.runs.filter((run) => run.metrics['deliveries'] !== undefined);
+      assert.ok(delivered.every((run) => (run.metrics['deliveries'] ?? 0) > 0 && run.metrics['cpuSecondsPerMillion'] !== null));
+      const churn = result.runs.find((run) => run.scenario === 'presence-churn' && run.target === 'switchboard');
+      assert.ok((churn?.metrics['cycles'] ?? 0) > 0 && (churn?.metrics['memberEvents'] ?? 0) > 0);
+      assert.ok(result.checks.length > 0);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});

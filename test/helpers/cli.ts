@@ -1,0 +1,75 @@
+/** Runs the real command line (`bin/switchboard.js` or `npx switchboard`) as a child process. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface RunningCli {
+  readonly child: ChildProcess;
+  /** Every stdout line so far. */
+  readonly lines: string[];
+  readonly port: number;
+  /** Resolves with the exit code (or the signal name). */
+  readonly exited: Promise<number | string>;
+  /** Signals the whole process group (npx runs the server as a grandchild). */
+  signal(signal: NodeJS.Signals): void;
+}
+
+export interface CliResult {
+  readonly code: number | string;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function exitOf(child: ChildProcess): Promise<number | string> {
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+}
+
+/** Starts the server and resolves once it logs its listening address. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, command: 'node' | 'npx' = 'node'): Promise<RunningCli> {
+  const argv = command === 'npx' ? ['switchboard', ...args] : ['bin/switchboard.js', ...args];
+  const child = spawn(command, argv, {
+    cwd: REPO_ROOT,
+    env: { ...cleanEnv(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const signal = (name: NodeJS.Signals): void => {
+    if (child.pid !== undefined) process.kill(-child.pid, name);
+  };
+  const lines: string[] = [];
+  const exited = exitOf(child);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const reader = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    reader.on('line', (line) => {
+      lines.push(line);
+      const match = /Switchboard listening on [^\s"]+:(\d+)/.exec(line);
+      if (match?.[1] !== undefined) resolve({ child, lines, port: Number(match[1]), exited, signal });
+    });
+    void exited.then((code) => reject(new Error(`switchboard exited (${code}) before listening: ${stderr}`)));
+  });
+}
+
+/** Runs to completion (for commands that fail at once). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const child = spawn('node', ['bin/switchboard.js', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...cleanEnv(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return exitOf(child).then((code) => ({ code, stdout, stderr }));
+}
+
+/** The parent's environment without SWITCHBOARD_* variables, which would leak into the child. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SWITCHBOARD_')) env[key] = value;
+  return env;
+}

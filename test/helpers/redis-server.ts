@@ -1,0 +1,92 @@
+/**
+ * A private Redis server on a free port, for tests that stop and restart the bus (the shared one
+ * must stay up for everyone else).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export class PrivateRedis {
+  readonly port: number;
+  #child: ChildProcess | undefined;
+
+  constructor(port: number) {
+    this.port = port;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts redis-server (no persistence: a restart comes back empty) and waits until it accepts. */
+  async start(): Promise<void> {
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    this.#child = child;
+    await new Promise<void>((resolve, reject) => {
+      const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+      lines.on('line', (line) => {
+        if (line.includes('Ready to accept connections')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`redis-server exited with ${String(code)}`)));
+    });
+  }
+
+  /** Kills the server abruptly, as a crash would. */
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (child === undefined || child.exitCode !== null) return;
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  }
+}
+
+/** A private Redis Sentinel monitoring `primary` under `name`, for tests of `redis.sentinels`. */
+export class PrivateSentinel {
+  readonly port: number;
+  readonly #child: ChildProcess;
+
+  private constructor(port: number, child: ChildProcess) {
+    this.port = port;
+    this.#child = child;
+  }
+
+  static async start(primary: PrivateRedis, name: string): Promise<PrivateSentinel> {
+    const port = await freePort();
+    const dir = await mkdtemp(join(tmpdir(), 'sb-sentinel-'));
+    const configPath = join(dir, 'sentinel.conf');
+    // Sentinel rewrites its config file, so it gets a writable one of its own.
+    await writeFile(configPath, `port ${port}\nbind 127.0.0.1\nsentinel monitor ${name} 127.0.0.1 ${primary.port} 1\n`);
+    const child = spawn('redis-server', [configPath, '--sentinel'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise<void>((resolve, reject) => {
+      const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+      lines.on('line', (line) => {
+        if (line.includes('+monitor master')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`redis sentinel exited with ${String(code)}`)));
+    });
+    return new PrivateSentinel(port, child);
+  }
+
+  async kill(): Promise<void> {
+    if (this.#child.exitCode !== null) return;
+    this.#child.kill('SIGKILL');
+    await once(this.#child, 'exit');
+  }
+}

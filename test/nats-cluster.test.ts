@@ -1,0 +1,281 @@
+/**
+ * The NATS state as several nodes share it: concurrent changes from different nodes (each
+ * node's own changes are combined, so only these conflict), and node membership: a node killed
+ * with SIGKILL is cleaned up after exactly once, and a node presumed dead finds out and comes back
+ * under a new identity while the survivors remove what its old one left.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { ClusterState } from '../src/cluster/cluster-state.js';
+import { createNatsClusterState } from '../src/cluster/nats/nats-cluster-state.js';
+import { NatsNames } from '../src/cluster/nats/nats-names.js';
+import type { NodeMembership, OwnedEntry } from '../src/cluster/ownership.js';
+import { deleteNatsPrefix, uniqueNatsPrefix } from './helpers/nats.js';
+import { NATS_SERVERS } from './helpers/services.js';
+import { eventually } from './helpers/wait.js';
+
+type Node = ClusterState & { membership: NodeMembership };
+
+const TTL_MS = 1_000;
+
+function createNode(prefix: string, nodeId: string): Promise<Node> {
+  return createNatsClusterState({
+    servers: NATS_SERVERS,
+    prefix,
+    nodeId,
+    now: Date.now,
+    nodeTtlMs: TTL_MS,
+    cacheMaxAgeMs: 60_000,
+    onError: (error) => {
+      throw error;
+    },
+  });
+}
+
+const count = (values: readonly boolean[]) => values.filter(Boolean).length;
+
+describe('NATS state shared by two nodes', () => {
+  const prefix = uniqueNatsPrefix('nodes');
+  let a: Node;
+  let b: Node;
+  before(async () => {
+    a = await createNode(prefix, 'node-a');
+    b = await createNode(prefix, 'node-b');
+  });
+  after(async () => {
+    await Promise.all([a.close(), b.close()]);
+    await deleteNatsPrefix(prefix);
+  });
+  const nodeFor = (index: number) => (index % 2 === 0 ? a : b);
+
+  it('sees occupied and vacated once when both nodes join and leave at the same time', async () => {
+    const joins = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => nodeFor(index).channels.join({ appId: 'app', channel: 'busy', socketId: `1.${index}` })),
+    );
+    assert.equal(count(joins.map((result) => result.ok && result.occupied)), 1);
+    assert.deepEqual(await a.channels.summary('app', 'busy'), { subscriptionCount: 40, userCount: 0 });
+    const leaves = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => nodeFor(index).channels.leave({ appId: 'app', channel: 'busy', socketId: `1.${index}` })),
+    );
+    assert.equal(count(leaves.map((result) => result.vacated)), 1);
+    assert.deepEqual(await b.channels.summary('app', 'busy'), { subscriptionCount: 0, userCount: 0 });
+  });
+
+  it('holds the presence member cap across nodes', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        nodeFor(index).channels.join({
+          appId: 'app',
+          channel: 'presence-capped',
+          socketId: `2.${index}`,
+          member: { userId: `u${index}`, userInfo: undefined },
+          maxMembers: 4,
+        }),
+      ),
+    );
+    assert.equal(count(results.map((result) => result.ok)), 4);
+    assert.equal((await b.channels.members('app', 'presence-capped')).length, 4);
+  });
+
+  it('announces a member once whichever node its connections are on', async () => {
+    const member = { userId: 42, userInfo: { name: 'both' } };
+    const joins = await Promise.all([a, b, a, b].map((node, index) =>
+      node.channels.join({ appId: 'app', channel: 'presence-shared', socketId: `3.${index}`, member }),
+    ));
+    assert.equal(count(joins.map((result) => result.ok && result.memberAdded)), 1);
+    const leaves = await Promise.all([a, b, a, b].map((node, index) =>
+      node.channels.leave({ appId: 'app', channel: 'presence-shared', socketId: `3.${index}` }),
+    ));
+    assert.equal(count(leaves.map((result) => result.memberRemoved)), 1);
+    assert.equal(leaves.find((result) => result.memberRemoved)?.userId, 42);
+  });
+
+  it('holds the connection quota across nodes', async () => {
+    const results = await Promise.all(Array.from({ length: 12 }, (_, index) => nodeFor(index).connections.add('quota-app', `4.${index}`, 5)));
+    assert.equal(count(results), 5);
+    assert.equal(await b.connections.count('quota-app'), 5);
+  });
+
+  it('reports a user online and offline once across nodes', async () => {
+    const adds = await Promise.all(Array.from({ length: 6 }, (_, index) => nodeFor(index).users.add('app', 'someone', `5.${index}`)));
+    assert.equal(count(adds), 1);
+    assert.deepEqual(await a.users.online('app', ['someone', 'nobody']), ['someone']);
+    const removes = await Promise.all(Array.from({ length: 6 }, (_, index) => nodeFor(index).users.remove('app', 'someone', `5.${index}`)));
+    assert.equal(count(removes), 1);
+  });
+
+  it('hands a due transition to exactly one node', async () => {
+    await a.channels.join({ appId: 'due-app', channel: 'c', socketId: '6.1', transitionDelayMs: 1 });
+    await a.channels.leave({ appId: 'due-app', channel: 'c', socketId: '6.1', transitionDelayMs: 1 });
+    const later = Date.now() + 10_000;
+    const claims = await Promise.all([a, b, a, b].map((node) => node.channels.takeDueTransitions(later, 100)));
+    const mine = claims.flat().filter((due) => due.appId === 'due-app');
+    assert.deepEqual(mine, [{ appId: 'due-app', channel: 'c', transition: { kind: 'vacated' } }]);
+  });
+});
+
+/** Direct access to the buckets, to do what a crash or a NATS failure would. */
+class Buckets {
+  readonly names: NatsNames;
+  #connection: NatsConnection | undefined;
+
+  constructor(prefix: string) {
+    this.names = new NatsNames(prefix);
+  }
+
+  async #kv(bucket: string) {
+    this.#connection ??= await connect({ servers: NATS_SERVERS });
+    return new Kvm(this.#connection).open(bucket);
+  }
+
+  /** Removes a node's heartbeat, as if it had been silent for the node timeout. */
+  async silence(owner: string): Promise<void> {
+    await (await this.#kv(this.names.aliveBucket)).purge(this.names.alive(owner));
+  }
+
+  /** Rewrites a node's registration the way a node claiming it does. */
+  async claim(owner: string, claimer: string): Promise<void> {
+    await (await this.#kv(this.names.stateBucket)).put(this.names.node(owner), JSON.stringify({ claimedBy: claimer }));
+  }
+
+  async registrationRevision(owner: string): Promise<number | undefined> {
+    return (await (await this.#kv(this.names.stateBucket)).get(this.names.node(owner)))?.revision;
+  }
+
+  /** The node incarnations registered. */
+  async registered(): Promise<string[]> {
+    this.#connection ??= await connect({ servers: NATS_SERVERS });
+    const jsm = await jetstreamManager(this.#connection);
+    const info = await jsm.streams.info(`KV_${this.names.stateBucket}`, { subjects_filter: `$KV.${this.names.stateBucket}.n.>` });
+    return Object.keys(info.state.subjects ?? {}).flatMap((subject) => this.names.parseNode(subject.split('.').slice(2).join('.')) ?? []);
+  }
+
+  async close(): Promise<void> {
+    await this.#connection?.close();
+  }
+}
+
+/** Removes claimed entries through the normal operations, as ClusterUpkeep does. */
+async function reap(node: Node, entries: readonly OwnedEntry[]) {
+  const outcome = { memberRemoved: [] as (string | number)[], vacated: [] as string[], offline: [] as string[] };
+  for (const entry of entries) {
+    if (entry.kind === 'subscription') {
+      const result = await node.channels.leave({ appId: entry.appId, channel: entry.channel, socketId: entry.socketId });
+      if (result.memberRemoved && result.userId !== undefined) outcome.memberRemoved.push(result.userId);
+      if (result.vacated) outcome.vacated.push(entry.channel);
+    } else if (entry.kind === 'user') {
+      if (await node.users.remove(entry.appId, entry.userId, entry.socketId)) outcome.offline.push(entry.userId);
+    } else {
+      await node.connections.remove(entry.appId, entry.socketId);
+    }
+  }
+  return outcome;
+}
+
+describe('NATS node membership', () => {
+  const prefix = uniqueNatsPrefix('members');
+  const buckets = new Buckets(prefix);
+  let a: Node;
+  let c: Node;
+  before(async () => {
+    a = await createNode(prefix, 'node-a');
+    c = await createNode(prefix, 'node-c');
+  });
+  after(async () => {
+    await Promise.all([a.close(), c.close()]);
+    await buckets.close();
+    await deleteNatsPrefix(prefix);
+  });
+
+  it('has one survivor clean up after a node killed with SIGKILL, each transition once', async () => {
+    const script = fileURLToPath(new URL('./helpers/nats-state-node.js', import.meta.url));
+    const child = spawn(process.execPath, [script, NATS_SERVERS.join(','), prefix, 'node-killed', String(TTL_MS)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [ready] = (await once(child.stdout, 'data')) as [Buffer];
+    assert.equal(ready.toString().trim(), 'ready');
+    assert.equal((await a.channels.members('app', 'presence-room')).length, 1);
+    assert.deepEqual(await c.users.online('app', ['gone']), ['gone']);
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+
+    const claimed = new Map<string, OwnedEntry[]>();
+    await eventually(async () => {
+      const [byA, byC] = await Promise.all([a.membership.claimOrphans(), c.membership.claimOrphans()]);
+      if (byA.length > 0) claimed.set('a', [...(claimed.get('a') ?? []), ...byA]);
+      if (byC.length > 0) claimed.set('c', [...(claimed.get('c') ?? []), ...byC]);
+      return claimed.size > 0;
+    }, 'a survivor to claim the dead node', 15_000);
+    assert.equal(claimed.size, 1, 'exactly one survivor claims the dead node');
+    const [survivorName, entries] = [...claimed][0] ?? ['', []];
+    const survivor = survivorName === 'a' ? a : c;
+    assert.equal(entries.length, 8, '2 connections, 4 subscriptions, 2 signed-in sockets');
+
+    const outcome = await reap(survivor, entries);
+    assert.deepEqual(outcome.memberRemoved, ['gone']);
+    assert.deepEqual(outcome.vacated.sort(), ['presence-room', 'public']);
+    assert.deepEqual(outcome.offline, ['gone']);
+    assert.deepEqual(await a.channels.summary('app', 'presence-room'), { subscriptionCount: 0, userCount: 0 });
+    assert.equal(await c.connections.count('app'), 0);
+    assert.deepEqual(await a.users.online('app', ['gone']), []);
+
+    // The next pass finds nothing left and releases the claim: only the survivors stay registered.
+    assert.deepEqual([...(await survivor.membership.claimOrphans())], []);
+    assert.deepEqual((await buckets.registered()).sort(), ['node-a#0', 'node-c#0']);
+  });
+
+  it('tells a node it was presumed dead; it rejoins as a new incarnation while a survivor removes the old one', async () => {
+    const b = await createNode(prefix, 'node-b');
+    try {
+      const member = { userId: 'b-user', userInfo: undefined };
+      const join = () => b.channels.join({ appId: 'app', channel: 'presence-lost', socketId: '7.1', member });
+      assert.equal((await join()).ok, true);
+      const lost = new Promise<void>((resolve) => b.membership.onLost(resolve));
+
+      // A claimer that then died: it took node-b#0 while node-b could not beat.
+      await buckets.claim('node-b#0', 'claimer-gone#0');
+      await buckets.silence('node-b#0');
+      await lost;
+
+      // Node b's entries were presumed gone: the engine adds them again, and this is no repeat.
+      const rejoined = await join();
+      assert.ok(rejoined.ok);
+      assert.equal(rejoined.subscriptionCount, 2, "the old incarnation's subscription is still counted");
+
+      let entries: OwnedEntry[] = [];
+      await eventually(async () => {
+        entries = [...(await a.membership.claimOrphans())];
+        return entries.length > 0;
+      }, 'a survivor to take over the dead claimer', 15_000);
+      assert.deepEqual(entries, [{ kind: 'subscription', appId: 'app', channel: 'presence-lost', socketId: '7.1' }]);
+      const outcome = await reap(a, entries);
+      assert.deepEqual(outcome, { memberRemoved: [], vacated: [], offline: [] }, 'the user is still there through the new incarnation');
+      assert.deepEqual(await a.channels.summary('app', 'presence-lost'), { subscriptionCount: 1, userCount: 1 });
+      assert.deepEqual([...(await a.membership.claimOrphans())], []);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('does not report a node lost when its heartbeat lapsed but nobody claimed it', async () => {
+    const d = await createNode(prefix, 'node-d');
+    try {
+      let lostCount = 0;
+      d.membership.onLost(() => (lostCount += 1));
+      const before = await buckets.registrationRevision('node-d#0');
+      await buckets.silence('node-d#0');
+      // The node beats again and re-asserts its registration (a new revision) instead of starting over.
+      await eventually(async () => (await buckets.registrationRevision('node-d#0')) !== before, 'node d to re-register');
+      assert.equal(lostCount, 0);
+    } finally {
+      await d.close();
+    }
+  });
+});
