@@ -6,7 +6,7 @@
  * noticed within PING_INTERVAL_MS * (MAX_PINGS_OUT + 1). `connectNats` rejects if the first
  * connection fails.
  */
-import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
+import { connect, NoRespondersError, TimeoutError, type NatsConnection, type Status } from '@nats-io/transport-node';
 
 export interface NatsSettings {
   readonly servers: readonly string[];
@@ -27,6 +27,16 @@ export class NatsUnavailableError extends Error {
     super('NATS is unreachable; the client is reconnecting');
     this.name = 'NatsUnavailableError';
   }
+}
+
+/**
+ * True for failures that mean NATS is not answering right now rather than that a call is wrong:
+ * the link is down, a request timed out, or nobody answers JetStream's API yet (a server that
+ * restarted answers a moment before JetStream is ready). Periodic work retries these on its
+ * next turn instead of reporting them.
+ */
+export function isNatsOutage(error: unknown): boolean {
+  return error instanceof NatsUnavailableError || error instanceof TimeoutError || error instanceof NoRespondersError;
 }
 
 export class NatsLink {

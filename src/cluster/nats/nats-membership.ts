@@ -22,7 +22,7 @@
 import type { NodeMembership, OwnedEntry } from '../ownership.js';
 import { isConflict, type KvStore } from './kv-store.js';
 import type { NatsLink } from './nats-link.js';
-import { NatsUnavailableError } from './nats-link.js';
+import { isNatsOutage } from './nats-link.js';
 import type { NatsNames } from './nats-names.js';
 import type { OwnedEntries } from './owned-entries.js';
 
@@ -98,7 +98,7 @@ export class NatsMembership implements NodeMembership {
         this.#aliveRevision = await alive.update(names.alive(owned.owner), BEAT, this.#aliveRevision);
         return;
       } catch (error) {
-        if (error instanceof NatsUnavailableError) return;
+        if (isNatsOutage(error)) return;
         // Not a lapse but a broken store (e.g. JetStream lost its buckets): bring them back.
         if (!isConflict(error)) await this.#options.ensureBuckets();
       }
@@ -120,7 +120,7 @@ export class NatsMembership implements NodeMembership {
       await this.#register();
       for (const listener of this.#listeners) listener();
     } catch (error) {
-      if (!(error instanceof NatsUnavailableError)) this.#options.onError(error, 'heartbeat');
+      if (!isNatsOutage(error)) this.#options.onError(error, 'heartbeat');
     }
   }
 
