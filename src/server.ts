@@ -137,6 +137,7 @@ export class Switchboard {
     const httpTransports = config.httpTransports.enabled
       ? createHttpTransports(config, { engine, scheduler, logger, directory, cluster })
       : undefined;
+    state.membership?.onLost(() => void httpTransports?.reclaimSessions());
     const router = new Router([
       ...healthRoutes(() => !engine.draining, VERSION),
       ...(httpTransports?.routes() ?? []),

@@ -1,7 +1,7 @@
 /**
  * HTTP fallback sessions across nodes: every request of a session goes to a different node than the
  * one before (a round-robin balancer), and with --workers the kernel spreads them; the session
- * still works, relayed to the node that holds it.
+ * still works, relayed to the node that holds it, also after the shared state lost every entry.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import { appConfig, startNode, stopNode, writeConfig, type ClusterNode } from '.
 import { clientFor, disconnect, nextEvent, presenceMembers, sdkFor, subscribed, type PusherClient } from './helpers/pusher.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './helpers/round-robin-proxy.js';
 import { APP, type TestServer } from './helpers/server.js';
+import { eventually } from './helpers/wait.js';
 import { deleteNatsPrefix, uniqueNatsPrefix } from './helpers/nats.js';
 import { deleteRedisPrefix, NATS_SERVERS, REDIS_URL, uniquePrefix } from './helpers/services.js';
 
@@ -111,5 +112,56 @@ describe('HTTP fallback sessions with --workers', () => {
       await stopNode(node);
       await deleteRedisPrefix(prefix);
     }
+  });
+});
+
+describe('HTTP fallback sessions across two nodes when the shared state loses everything', () => {
+  const keyPrefix = uniquePrefix('http-state-loss');
+  let nodes: ClusterNode[] = [];
+  let proxy: RoundRobinProxy;
+  let client: PusherClient | undefined;
+  before(async () => {
+    const configPath = await writeConfig({
+      redis: { url: REDIS_URL, keyPrefix },
+      cluster: { nodeTimeout: 2 },
+      apps: [appConfig(APP)],
+    });
+    nodes = await Promise.all([startNode(configPath), startNode(configPath)]);
+    proxy = await startRoundRobinProxy(nodes.map((node) => node.server.port));
+  });
+  after(async () => {
+    if (client !== undefined) await disconnect(client);
+    await proxy.close();
+    await Promise.all(nodes.map((node) => stopNode(node)));
+    await deleteRedisPrefix(keyPrefix);
+  });
+
+  it('records its sessions again, so a later request on another node still reaches the same session', async () => {
+    const server = { ...(nodes[0] as ClusterNode).server, port: proxy.port };
+    client = clientFor(server, APP, {
+      extra: { enabledTransports: ['xhr_polling'], httpHost: '127.0.0.1', httpPort: proxy.port, httpPath: '/pusher' },
+    });
+    const channel = await subscribed(client, 'news');
+    const socketId = client.connection.socket_id;
+    const sdk = sdkFor((nodes[1] as ClusterNode).server, APP);
+    const subscriptions = async (): Promise<number | undefined> => {
+      const response = await sdk.get({ path: '/channels/news', params: { info: 'subscription_count' } });
+      return ((await response.json()) as { subscription_count?: number }).subscription_count;
+    };
+    assert.equal(await subscriptions(), 1);
+
+    // As if Redis restarted empty: every node's entries, and the record of the session, are gone.
+    await deleteRedisPrefix(keyPrefix);
+    await eventually(async () => (await subscriptions()) === 1, 'the nodes to restore their entries');
+
+    // Each poll alternates between the nodes; every one must reach the session that exists.
+    for (let i = 0; i < 4; i += 1) {
+      const received = nextEvent(channel, 'after-loss');
+      await sdk.trigger('news', 'after-loss', { i });
+      assert.deepEqual((await received).data, { i });
+    }
+    assert.equal(client.connection.state, 'connected');
+    assert.equal(client.connection.socket_id, socketId, 'the same session throughout');
+    assert.equal(await subscriptions(), 1);
   });
 });

@@ -150,10 +150,19 @@ class Buckets {
 
   /** The node incarnations registered. */
   async registered(): Promise<string[]> {
+    return (await this.#stateKeys('n.>')).flatMap((key) => this.names.parseNode(key) ?? []);
+  }
+
+  /** The HTTP session keys present, whoever holds them. */
+  async httpSessionKeys(): Promise<string[]> {
+    return this.#stateKeys(this.names.httpSessions);
+  }
+
+  async #stateKeys(filter: string): Promise<string[]> {
     this.#connection ??= await connect({ servers: NATS_SERVERS });
     const jsm = await jetstreamManager(this.#connection);
-    const info = await jsm.streams.info(`KV_${this.names.stateBucket}`, { subjects_filter: `$KV.${this.names.stateBucket}.n.>` });
-    return Object.keys(info.state.subjects ?? {}).flatMap((subject) => this.names.parseNode(subject.split('.').slice(2).join('.')) ?? []);
+    const info = await jsm.streams.info(`KV_${this.names.stateBucket}`, { subjects_filter: `$KV.${this.names.stateBucket}.${filter}` });
+    return Object.keys(info.state.subjects ?? {}).map((subject) => subject.split('.').slice(2).join('.'));
   }
 
   async close(): Promise<void> {
@@ -225,9 +234,12 @@ describe('NATS node membership', () => {
     assert.deepEqual(await a.channels.summary('app', 'presence-room'), { subscriptionCount: 0, userCount: 0 });
     assert.equal(await c.connections.count('app'), 0);
     assert.deepEqual(await a.users.online('app', ['gone']), []);
+    assert.deepEqual(await buckets.httpSessionKeys(), [buckets.names.httpSession('app-key/1/killed')]);
 
-    // The next pass finds nothing left and releases the claim: only the survivors stay registered.
+    // The next pass finds nothing left, removes the dead node's HTTP session keys and releases the
+    // claim: only the survivors stay registered.
     assert.deepEqual([...(await survivor.membership.claimOrphans())], []);
+    assert.deepEqual(await buckets.httpSessionKeys(), []);
     assert.deepEqual((await buckets.registered()).sort(), ['node-a#0', 'node-c#0']);
   });
 

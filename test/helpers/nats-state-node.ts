@@ -2,7 +2,8 @@
  * A node holding entries in the NATS state, run as its own process so a test can kill it with
  * SIGKILL. Usage: node nats-state-node.js <servers> <prefix> <nodeId> <nodeTtlMs>. It joins
  * presence channel `presence-room` (user `gone`, two sockets) and public channel `public`,
- * registers the connections and signs the user in, prints `ready`, then waits to be killed.
+ * registers the connections, signs the user in and claims HTTP session `app-key/1/killed`, prints
+ * `ready`, then waits to be killed.
  */
 import { createNatsClusterState } from '../../src/cluster/nats/nats-cluster-state.js';
 
@@ -23,5 +24,6 @@ for (const socketId of ['9.1', '9.2']) {
   await state.channels.join({ appId: 'app', channel: 'public', socketId, transitionDelayMs: 0 });
   await state.users.add('app', 'gone', socketId);
 }
+await state.sessions.claim('app-key/1/killed');
 process.stdout.write('ready\n');
 setInterval(() => undefined, 60_000);

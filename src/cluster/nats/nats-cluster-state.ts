@@ -84,6 +84,7 @@ export async function createNatsClusterState(
     const buckets = await openBuckets(link, names, options);
     const ttlMs = await settleMaxAges(buckets, options);
     const owned = new OwnedEntries(buckets.state, names, options.nodeId, options.onError);
+    const sessions = new NatsSessionRegistry(buckets.state, buckets.alive, names, owned, options.nodeId);
     const membership = new NatsMembership({
       nodeId: options.nodeId,
       state: buckets.state,
@@ -95,6 +96,7 @@ export async function createNatsClusterState(
       ensureBuckets: async () => {
         await openBuckets(link, names, options);
       },
+      onOrphanCleared: (incarnation) => sessions.forgetOwner(incarnation),
       onError: options.onError,
     });
     await membership.start();
@@ -114,7 +116,7 @@ export async function createNatsClusterState(
       cache: new NatsCache(cache, new RecordTransactions(cache, cacheCodec, options.onError), names, options.now),
       shared: true,
       membership,
-      sessions: new NatsSessionRegistry(state, buckets.alive, names, owned, options.nodeId),
+      sessions,
       close: () =>
         (closed ??= (async () => {
           try {

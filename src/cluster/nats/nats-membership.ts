@@ -37,6 +37,11 @@ export interface MembershipOptions {
   readonly ttlMs: number;
   /** Recreates the buckets if they vanished (JetStream storage lost). */
   readonly ensureBuckets: () => Promise<void>;
+  /**
+   * Called once a claimed incarnation has no ownership key left, before the claim is released,
+   * to remove what it left outside ownership keys; if it throws, the next pass calls it again.
+   */
+  readonly onOrphanCleared?: (incarnation: string) => Promise<void>;
   readonly onError: (error: unknown, what: string) => void;
 }
 
@@ -172,6 +177,7 @@ export class NatsMembership implements NodeMembership {
     }
     const keys = await state.keys(names.ownedBy(incarnation));
     if (keys.length === 0) {
+      await this.#options.onOrphanCleared?.(incarnation);
       this.#claims.delete(incarnation);
       await state.removeRevision(revision);
       return [];

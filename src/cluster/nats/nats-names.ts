@@ -69,6 +69,10 @@ export class NatsNames {
     return `h.${token(id)}`;
   }
 
+  get httpSessions(): string {
+    return 'h.*';
+  }
+
   /** Every channel record of an app. */
   channelsOf(appId: string): string {
     return `c.${token(appId)}.*`;

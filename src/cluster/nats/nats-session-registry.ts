@@ -3,10 +3,11 @@
  * address) and the incarnation whose heartbeat vouches for it. Claims are compare-and-set; an
  * entry whose incarnation's heartbeat is gone counts as absent and may be taken over.
  *
- * An entry left by a node that crashed stays until the same session id is claimed again (pusher-js
- * picks a new one per connection), one small key per session open at the crash.
+ * The entries of a node that crashed are removed by the node that claims it, once it has removed
+ * the crashed node's other entries (`forgetOwner`, called by the membership).
  */
 import type { SessionClaim, SessionRegistry } from '../session-registry.js';
+import { mapBounded } from './bounded-map.js';
 import { isConflict, type KvStore } from './kv-store.js';
 import type { NatsNames } from './nats-names.js';
 import type { OwnedEntries } from './owned-entries.js';
@@ -29,6 +30,9 @@ const present = (): true => true;
 
 /** Claims racing on one session id: each round trip either wins or sees the winner. */
 const MAX_ATTEMPTS = 5;
+
+/** Reads in flight while sweeping a dead node's sessions. */
+const SWEEP_CONCURRENCY = 16;
 
 export class NatsSessionRegistry implements SessionRegistry {
   readonly #state: KvStore;
@@ -79,5 +83,17 @@ export class NatsSessionRegistry implements SessionRegistry {
   async release(id: string): Promise<void> {
     const current = await this.#state.get(this.#names.httpSession(id), parseHolder);
     if (current?.value.node === this.#nodeId) await this.#state.removeRevision(current.revision);
+  }
+
+  /**
+   * Removes every entry held by the dead incarnation `owner`. An entry another node took over in
+   * the meantime has a new revision and is left alone.
+   */
+  async forgetOwner(owner: string): Promise<void> {
+    const keys = await this.#state.keys(this.#names.httpSessions);
+    await mapBounded(keys, SWEEP_CONCURRENCY, async (key) => {
+      const current = await this.#state.get(key, parseHolder);
+      if (current?.value.owner === owner) await this.#state.removeRevision(current.revision);
+    });
   }
 }

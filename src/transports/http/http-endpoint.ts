@@ -83,6 +83,29 @@ export class HttpEndpoint {
     ];
   }
 
+  /**
+   * Claims every session held here again, after the cluster state lost this node's entries (the
+   * store restarted empty, or the other nodes presumed this node dead): until then a request for
+   * one of them reaching another node would find it nowhere and open a second session there.
+   */
+  async reclaimSessions(): Promise<void> {
+    const cluster = this.#options.cluster;
+    if (cluster === undefined) return;
+    let failed = 0;
+    for (const session of this.#options.directory.sessions()) {
+      try {
+        const claim = await cluster.registry.claim(session.id);
+        if (claim.owner === 'other') {
+          // The client moved on to a session of the same id on another node: this one is stale.
+          session.destroy();
+        }
+      } catch (error) {
+        failed += 1;
+        if (failed === 1) this.#options.logger.warn({ err: error }, 'HTTP sessions: reclaiming after a state loss failed');
+      }
+    }
+  }
+
   /** Shutdown: ends every session still held (after the engine has drained its connections). */
   close(): void {
     this.#options.cluster?.remote.close();
