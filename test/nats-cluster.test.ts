@@ -16,11 +16,12 @@ import type { ClusterState } from '../src/cluster/cluster-state.js';
 import { createNatsClusterState } from '../src/cluster/nats/nats-cluster-state.js';
 import { NatsNames } from '../src/cluster/nats/nats-names.js';
 import type { NodeMembership, OwnedEntry } from '../src/cluster/ownership.js';
+import type { SessionRegistry } from '../src/cluster/session-registry.js';
 import { deleteNatsPrefix, uniqueNatsPrefix } from './helpers/nats.js';
 import { NATS_SERVERS } from './helpers/services.js';
 import { eventually } from './helpers/wait.js';
 
-type Node = ClusterState & { membership: NodeMembership };
+type Node = ClusterState & { membership: NodeMembership; sessions: SessionRegistry };
 
 const TTL_MS = 1_000;
 
@@ -249,6 +250,7 @@ describe('NATS node membership', () => {
       const member = { userId: 'b-user', userInfo: undefined };
       const join = () => b.channels.join({ appId: 'app', channel: 'presence-lost', socketId: '7.1', member });
       assert.equal((await join()).ok, true);
+      assert.deepEqual(await b.sessions.claim('app-key/1/b-session'), { owner: 'self' });
       const lost = new Promise<void>((resolve) => b.membership.onLost(resolve));
 
       // A claimer that then died: it took node-b#0 while node-b could not beat.
@@ -260,6 +262,10 @@ describe('NATS node membership', () => {
       const rejoined = await join();
       assert.ok(rejoined.ok);
       assert.equal(rejoined.subscriptionCount, 2, "the old incarnation's subscription is still counted");
+      // Its HTTP sessions too (what the HTTP endpoint does on onLost): vouched for by the new one.
+      assert.equal(await a.sessions.find('app-key/1/b-session'), undefined, 'the old incarnation no longer vouches for it');
+      assert.deepEqual(await b.sessions.claim('app-key/1/b-session'), { owner: 'self' });
+      assert.equal(await a.sessions.find('app-key/1/b-session'), 'node-b');
 
       let entries: OwnedEntry[] = [];
       await eventually(async () => {
@@ -271,6 +277,7 @@ describe('NATS node membership', () => {
       assert.deepEqual(outcome, { memberRemoved: [], vacated: [], offline: [] }, 'the user is still there through the new incarnation');
       assert.deepEqual(await a.channels.summary('app', 'presence-lost'), { subscriptionCount: 1, userCount: 1 });
       assert.deepEqual([...(await a.membership.claimOrphans())], []);
+      assert.equal(await a.sessions.find('app-key/1/b-session'), 'node-b', 'the cleanup left the re-claimed session alone');
     } finally {
       await b.close();
     }

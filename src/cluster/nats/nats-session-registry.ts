@@ -63,7 +63,11 @@ export class NatsSessionRegistry implements SessionRegistry {
           await this.#state.create(key, mine);
           return { owner: 'self' };
         }
-        if (current.value.node === this.#nodeId) return { owner: 'self' };
+        if (current.value.node === this.#nodeId) {
+          // Held by an earlier incarnation of this node (presumed dead, back under a new one).
+          if (current.value.owner !== this.#owned.owner) await this.#state.update(key, mine, current.revision);
+          return { owner: 'self' };
+        }
         if (await this.#live(current.value)) return { owner: 'other', nodeId: current.value.node };
         await this.#state.update(key, mine, current.revision);
         return { owner: 'self' };
