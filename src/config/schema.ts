@@ -174,6 +174,12 @@ export const configSchema = z.strictObject({
         .default(300_000)
         .describe('How long a failed webhook request is retried, counted from its creation; the last attempt is made at this age, then it is dropped and logged.'),
       concurrency: positiveInt().max(1_000).default(16).describe('Webhook requests in flight at once, per process.'),
+      maxInFlightPerEndpoint: positiveInt()
+        .max(1_000)
+        .default(4)
+        .describe(
+          'Webhook requests in flight at once to one endpoint URL, per process (at most concurrency): the other requests keep going to other endpoints while one is slow or down.',
+        ),
       maxQueuedBatches: positiveInt()
         .default(10_000)
         .describe('Most webhook requests waiting for delivery or a retry (in this process, or in Redis when redis.url is set); new ones over it are dropped and logged.'),

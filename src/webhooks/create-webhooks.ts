@@ -42,7 +42,13 @@ export async function createWebhooks(config: Config, deps: WebhookDependencies):
     deps.now,
   );
   const send = new WebhookSender(deps.apps, settings.requestTimeoutMs).send;
-  const common = { send, outcomes, concurrency: settings.concurrency, maxQueuedBatches: settings.maxQueuedBatches };
+  const common = {
+    send,
+    outcomes,
+    concurrency: settings.concurrency,
+    maxInFlightPerEndpoint: Math.min(settings.maxInFlightPerEndpoint, settings.concurrency),
+    maxQueuedBatches: settings.maxQueuedBatches,
+  };
   const redis = redisTargetOf(config);
   const queue: DeliveryQueue =
     redis === undefined

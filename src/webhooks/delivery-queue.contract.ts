@@ -19,6 +19,7 @@ export interface QueueOptions {
   readonly send: SendBatch;
   readonly outcomes: DeliveryOutcomes;
   readonly concurrency: number;
+  readonly maxInFlightPerEndpoint: number;
   readonly maxQueuedBatches: number;
 }
 
@@ -113,8 +114,8 @@ export class ObservedCounters extends WebhookCounterSet {
 }
 
 /** Test batches carry one channel_occupied event whose channel names the batch. */
-export function testBatch(channel: string, createdAt = Date.now()): WebhookBatch {
-  return createBatch('contract-app', 'http://127.0.0.1:9/hook', [{ name: 'channel_occupied', channel }], createdAt);
+export function testBatch(channel: string, createdAt = Date.now(), url = 'http://127.0.0.1:9/hook'): WebhookBatch {
+  return createBatch('contract-app', url, [{ name: 'channel_occupied', channel }], createdAt);
 }
 
 function channelOf(batch: WebhookBatch): string {
@@ -136,12 +137,22 @@ export function deliveryQueueContract(name: string, create: (options: QueueOptio
       }
     });
 
-    async function start(script: Script, settings: Partial<RetryPolicy & { concurrency: number; maxQueuedBatches: number }> = {}) {
+    async function start(
+      script: Script,
+      settings: Partial<RetryPolicy & { concurrency: number; maxInFlightPerEndpoint: number; maxQueuedBatches: number }> = {},
+    ) {
       const scripted = new ScriptedSend(script);
       const counters = new ObservedCounters(scripted);
       const policy: RetryPolicy = { initialDelayMs: 20, maxDelayMs: 80, periodMs: 60_000, ...settings };
       const outcomes = new DeliveryOutcomes(counters, silentLogger, policy, Date.now);
-      const fixture = await create({ send: scripted.send, outcomes, concurrency: settings.concurrency ?? 4, maxQueuedBatches: settings.maxQueuedBatches ?? 100 });
+      const concurrency = settings.concurrency ?? 4;
+      const fixture = await create({
+        send: scripted.send,
+        outcomes,
+        concurrency,
+        maxInFlightPerEndpoint: settings.maxInFlightPerEndpoint ?? concurrency,
+        maxQueuedBatches: settings.maxQueuedBatches ?? 100,
+      });
       open.push({ fixture, deadline: new AbortController() });
       return { queue: fixture.queue, scripted, counters };
     }
@@ -219,6 +230,25 @@ export function deliveryQueueContract(name: string, create: (options: QueueOptio
       }
       assert.equal(scripted.maxInFlight, 2);
       assert.equal(scripted.attempts.length, 5);
+    });
+
+    it('gives one endpoint at most its share of requests, so a hung endpoint does not hold up the others', async () => {
+      const hung = 'http://127.0.0.1:9/hung';
+      const { queue, scripted, counters } = await start((batch) => (batch.url === hung ? 'hang' : OK), {
+        concurrency: 3,
+        maxInFlightPerEndpoint: 2,
+      });
+      for (let index = 0; index < 6; index += 1) queue.enqueue(testBatch(`hung${index}`, Date.now(), hung));
+      await scripted.until(() => scripted.inFlight === 2);
+      for (let index = 0; index < 4; index += 1) queue.enqueue(testBatch(`ok${index}`));
+      await scripted.until(() => counters.snapshot().sent === 4);
+      assert.equal(scripted.attempts.filter((entry) => entry.batch.url === hung).length, 2, 'the hung endpoint got its share only');
+      // Once the hung endpoint answers, its other batches go out.
+      for (let released = 1; released <= 6; released += 1) {
+        scripted.releaseOne();
+        await scripted.until(() => counters.snapshot().sent === 4 + released && (released >= 5 || scripted.inFlight === 2));
+      }
+      assert.equal(scripted.maxInFlight, 3);
     });
 
     it('closes within the deadline even while a request hangs, and close is idempotent', async () => {

@@ -13,7 +13,7 @@ describe('MemoryDeliveryQueue drain', () => {
     const scripted = new ScriptedSend((_batch, attempt) => (attempt === 1 ? { ok: false, retry: true, reason: 'HTTP 500' } : { ok: true }));
     const counters = new ObservedCounters(scripted);
     const outcomes = new DeliveryOutcomes(counters, silentLogger, { initialDelayMs: 60_000, maxDelayMs: 60_000, periodMs: 600_000 }, Date.now);
-    const queue = new MemoryDeliveryQueue({ send: scripted.send, outcomes, concurrency: 2, maxQueuedBatches: 10 });
+    const queue = new MemoryDeliveryQueue({ send: scripted.send, outcomes, concurrency: 2, maxInFlightPerEndpoint: 2, maxQueuedBatches: 10 });
     queue.enqueue(testBatch('later'));
     await scripted.until(() => counters.snapshot().retried === 1);
     assert.equal(queue.size, 1, 'waiting for a retry a minute away');
@@ -27,7 +27,7 @@ describe('MemoryDeliveryQueue drain', () => {
     const counters = new WebhookCounterSet();
     const outcomes = new DeliveryOutcomes(counters, silentLogger, { initialDelayMs: 10, maxDelayMs: 10, periodMs: 600_000 }, Date.now);
     const scripted = new ScriptedSend(() => ({ ok: false, retry: true, reason: 'HTTP 503' }));
-    const queue = new MemoryDeliveryQueue({ send: scripted.send, outcomes, concurrency: 1, maxQueuedBatches: 10 });
+    const queue = new MemoryDeliveryQueue({ send: scripted.send, outcomes, concurrency: 1, maxInFlightPerEndpoint: 1, maxQueuedBatches: 10 });
     queue.enqueue(testBatch('x'));
     queue.enqueue(testBatch('y'));
     const deadline = new AbortController();

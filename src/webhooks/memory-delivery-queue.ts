@@ -3,8 +3,9 @@
  *
  * Written here rather than taken from a library: the queue libraries that need no Redis (p-queue,
  * fastq) provide only the concurrency limit, which is a counter below; what this needs besides
- * (retries on the shared time-based policy, a cap that drops and logs, a drain that attempts every
- * waiting batch at once and stops at a deadline) would be wrapped around them anyway.
+ * (a per-endpoint share of that limit, retries on the shared time-based policy, a cap that drops
+ * and logs, a drain that attempts every waiting batch at once and stops at a deadline) would be
+ * wrapped around them anyway.
  */
 import type { WebhookBatch } from './batch.js';
 import type { DeliveryOutcomes } from './delivery-outcomes.js';
@@ -15,6 +16,8 @@ export interface MemoryDeliveryQueueOptions {
   readonly send: SendBatch;
   readonly outcomes: DeliveryOutcomes;
   readonly concurrency: number;
+  /** At most this many of the `concurrency` requests go to one endpoint URL at once. */
+  readonly maxInFlightPerEndpoint: number;
   readonly maxQueuedBatches: number;
 }
 
@@ -26,8 +29,11 @@ interface Entry {
 
 export class MemoryDeliveryQueue implements DeliveryQueue {
   readonly #options: MemoryDeliveryQueueOptions;
-  /** Due now, oldest first. */
-  readonly #ready: Entry[] = [];
+  /** Due now, per endpoint URL, oldest first; endpoints in the order they are served (round robin). */
+  readonly #ready = new Map<string, Entry[]>();
+  #readyCount = 0;
+  /** Requests in flight per endpoint URL. */
+  readonly #inFlight = new Map<string, number>();
   /** Waiting for their retry timer. */
   readonly #delayed = new Set<Entry>();
   #active = 0;
@@ -42,23 +48,52 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
 
   /** Batches waiting or in flight. */
   get size(): number {
-    return this.#ready.length + this.#delayed.size + this.#active;
+    return this.#readyCount + this.#delayed.size + this.#active;
   }
 
   enqueue(batch: WebhookBatch): void {
     if (this.#stop.signal.aborted) return this.#options.outcomes.drop(batch, 'shutdown');
     if (this.size >= this.#options.maxQueuedBatches) return this.#options.outcomes.drop(batch, 'queue full');
-    this.#ready.push({ batch, attempts: 0, timer: undefined });
+    this.#makeReady({ batch, attempts: 0, timer: undefined });
     this.#pump();
   }
 
+  #makeReady(entry: Entry): void {
+    const queue = this.#ready.get(entry.batch.url);
+    if (queue === undefined) this.#ready.set(entry.batch.url, [entry]);
+    else queue.push(entry);
+    this.#readyCount += 1;
+  }
+
+  /** Starts requests while slots are free, taking endpoints in turn and skipping busy ones. */
   #pump(): void {
     while (this.#active < this.#options.concurrency && !this.#stop.signal.aborted) {
-      const entry = this.#ready.shift();
+      const entry = this.#takeNext();
       if (entry === undefined) return;
       this.#active += 1;
       void this.#attempt(entry);
     }
+  }
+
+  /** The oldest ready entry of the first endpoint under its in-flight cap, which moves to the back. */
+  #takeNext(): Entry | undefined {
+    for (const [url, queue] of this.#ready) {
+      const inFlight = this.#inFlight.get(url) ?? 0;
+      if (inFlight >= this.#options.maxInFlightPerEndpoint) continue;
+      const entry = queue.shift() as Entry;
+      this.#ready.delete(url);
+      if (queue.length > 0) this.#ready.set(url, queue);
+      this.#readyCount -= 1;
+      this.#inFlight.set(url, inFlight + 1);
+      return entry;
+    }
+    return undefined;
+  }
+
+  #finished(url: string): void {
+    const inFlight = (this.#inFlight.get(url) ?? 1) - 1;
+    if (inFlight === 0) this.#inFlight.delete(url);
+    else this.#inFlight.set(url, inFlight);
   }
 
   async #attempt(entry: Entry): Promise<void> {
@@ -69,6 +104,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
       reason: error instanceof Error ? error.message : String(error),
     }));
     this.#active -= 1;
+    this.#finished(entry.batch.url);
     if (!outcome.ok && this.#stop.signal.aborted) {
       this.#options.outcomes.drop(entry.batch, 'shutdown', outcome.reason, entry.attempts);
     } else {
@@ -84,7 +120,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
     entry.timer = setTimeout(() => {
       this.#delayed.delete(entry);
       entry.timer = undefined;
-      this.#ready.push(entry);
+      this.#makeReady(entry);
       this.#pump();
     }, ms);
   }
@@ -99,7 +135,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
     for (const entry of this.#delayed) {
       clearTimeout(entry.timer);
       entry.timer = undefined;
-      this.#ready.push(entry);
+      this.#makeReady(entry);
     }
     this.#delayed.clear();
     this.#pump();
@@ -123,11 +159,12 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
       this.#onSettled();
     });
     this.#onSettled = undefined;
-    for (const entry of [...this.#ready, ...this.#delayed]) {
+    for (const entry of [...[...this.#ready.values()].flat(), ...this.#delayed]) {
       clearTimeout(entry.timer);
       this.#options.outcomes.drop(entry.batch, 'shutdown', undefined, entry.attempts);
     }
-    this.#ready.length = 0;
+    this.#ready.clear();
+    this.#readyCount = 0;
     this.#delayed.clear();
   }
 }

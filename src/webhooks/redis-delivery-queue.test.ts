@@ -30,6 +30,7 @@ describe('RedisDeliveryQueue hand-off', () => {
         send: first.send,
         outcomes: new DeliveryOutcomes(firstCounters, silentLogger, policy, Date.now),
         concurrency: 2,
+        maxInFlightPerEndpoint: 2,
         maxQueuedBatches: 10,
         logger: silentLogger,
       });
@@ -47,6 +48,7 @@ describe('RedisDeliveryQueue hand-off', () => {
         send: second.send,
         outcomes: new DeliveryOutcomes(secondCounters, silentLogger, policy, Date.now),
         concurrency: 2,
+        maxInFlightPerEndpoint: 2,
         maxQueuedBatches: 10,
         logger: silentLogger,
       });
@@ -68,6 +70,7 @@ describe('RedisDeliveryQueue hand-off', () => {
         send: () => Promise.resolve({ ok: true }),
         outcomes: new DeliveryOutcomes(new WebhookCounterSet(), silentLogger, { initialDelayMs: 1, maxDelayMs: 1, periodMs: 1 }, Date.now),
         concurrency: 1,
+        maxInFlightPerEndpoint: 1,
         maxQueuedBatches: 1,
         logger: silentLogger,
         connectTimeoutMs: 300,

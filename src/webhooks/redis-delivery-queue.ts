@@ -7,7 +7,7 @@
  * prefix delivers them. A process that dies during a request leaves the job locked; BullMQ's
  * stalled check gives it to another worker once the lock expires (at least once).
  */
-import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import { DelayedError, Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import { describeTarget, redisOptions, type RedisTarget } from '../cluster/redis/redis-target.js';
 import type { Logger } from '../core/logger.js';
 import type { WebhookBatch } from './batch.js';
@@ -22,6 +22,8 @@ export interface RedisDeliveryQueueOptions {
   readonly send: SendBatch;
   readonly outcomes: DeliveryOutcomes;
   readonly concurrency: number;
+  /** At most this many of this process's `concurrency` requests go to one endpoint URL at once. */
+  readonly maxInFlightPerEndpoint: number;
   readonly maxQueuedBatches: number;
   readonly logger: Logger;
   /** How long open() waits for Redis before failing the start. */
@@ -42,6 +44,14 @@ const JOB_OPTIONS: JobsOptions = {
   stackTraceLimit: 0,
 };
 
+/**
+ * A job whose endpoint already has its share of requests in flight here goes back to the delayed
+ * set (not an attempt), for longer each time it is put back, so that jobs of an endpoint that is
+ * down cycle through Redis at a bounded rate while the other endpoints' jobs go on.
+ */
+const BUSY_DEFER_INITIAL_MS = 250;
+const BUSY_DEFER_MAX_MS = 30_000;
+
 /** Thrown by the processor to have BullMQ try the job again after `delayMs`. */
 class RetryLater extends Error {
   constructor(readonly delayMs: number, reason: string) {
@@ -58,6 +68,8 @@ export class RedisDeliveryQueue implements DeliveryQueue {
   readonly #adding = new Set<Promise<void>>();
   /** Aborted at the shutdown deadline: cuts in-flight requests (their jobs stay in Redis). */
   readonly #stop = new AbortController();
+  /** Requests in flight from this process per endpoint URL. */
+  readonly #inFlight = new Map<string, number>();
   #closing: Promise<void> | undefined;
 
   private constructor(options: RedisDeliveryQueueOptions) {
@@ -65,7 +77,7 @@ export class RedisDeliveryQueue implements DeliveryQueue {
     // BullMQ types its connection options loosely (an index signature); ioredis checks them.
     const connection: ConnectionOptions = { ...(redisOptions(options.target) as Record<string, unknown>), maxRetriesPerRequest: null };
     this.#queue = new Queue<WebhookBatch>(QUEUE_NAME, { connection, prefix: options.prefix });
-    this.#worker = new Worker<WebhookBatch>(QUEUE_NAME, (job) => this.#process(job), {
+    this.#worker = new Worker<WebhookBatch>(QUEUE_NAME, (job, token) => this.#process(job, token), {
       connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
@@ -123,7 +135,27 @@ export class RedisDeliveryQueue implements DeliveryQueue {
     }
   }
 
-  async #process(job: Job<WebhookBatch>): Promise<void> {
+  async #process(job: Job<WebhookBatch>, token: string | undefined): Promise<void> {
+    const batch = job.data;
+    const inFlight = this.#inFlight.get(batch.url) ?? 0;
+    if (inFlight >= this.#options.maxInFlightPerEndpoint) {
+      // Starts counted beyond attempts made and this one: how often the job was put back already.
+      const deferrals = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
+      const deferMs = Math.min(BUSY_DEFER_MAX_MS, BUSY_DEFER_INITIAL_MS * 2 ** Math.min(deferrals, 16));
+      await job.moveToDelayed(Date.now() + deferMs, token);
+      throw new DelayedError();
+    }
+    this.#inFlight.set(batch.url, inFlight + 1);
+    try {
+      await this.#attempt(job);
+    } finally {
+      const left = (this.#inFlight.get(batch.url) ?? 1) - 1;
+      if (left === 0) this.#inFlight.delete(batch.url);
+      else this.#inFlight.set(batch.url, left);
+    }
+  }
+
+  async #attempt(job: Job<WebhookBatch>): Promise<void> {
     const batch = job.data;
     const attempts = job.attemptsMade + 1;
     const outcome = await this.#options.send(batch, this.#stop.signal);

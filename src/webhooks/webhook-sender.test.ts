@@ -94,6 +94,7 @@ describe('webhook configuration', () => {
       retryMaxDelayMs: 60_000,
       retryPeriodMs: 300_000,
       concurrency: 16,
+      maxInFlightPerEndpoint: 4,
       maxQueuedBatches: 10_000,
       transitionDelayMs: 3_000,
     });
