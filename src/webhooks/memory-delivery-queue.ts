@@ -10,6 +10,7 @@
 import type { WebhookBatch } from './batch.js';
 import type { DeliveryOutcomes } from './delivery-outcomes.js';
 import type { DeliveryQueue } from './delivery-queue.js';
+import { EndpointSlots } from './endpoint-slots.js';
 import type { SendBatch } from './webhook-sender.js';
 
 export interface MemoryDeliveryQueueOptions {
@@ -32,8 +33,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
   /** Due now, per endpoint URL, oldest first; endpoints in the order they are served (round robin). */
   readonly #ready = new Map<string, Entry[]>();
   #readyCount = 0;
-  /** Requests in flight per endpoint URL. */
-  readonly #inFlight = new Map<string, number>();
+  readonly #slots: EndpointSlots;
   /** Waiting for their retry timer. */
   readonly #delayed = new Set<Entry>();
   #active = 0;
@@ -44,6 +44,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
 
   constructor(options: MemoryDeliveryQueueOptions) {
     this.#options = options;
+    this.#slots = new EndpointSlots(options.maxInFlightPerEndpoint);
   }
 
   /** Batches waiting or in flight. */
@@ -78,22 +79,14 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
   /** The oldest ready entry of the first endpoint under its in-flight cap, which moves to the back. */
   #takeNext(): Entry | undefined {
     for (const [url, queue] of this.#ready) {
-      const inFlight = this.#inFlight.get(url) ?? 0;
-      if (inFlight >= this.#options.maxInFlightPerEndpoint) continue;
+      if (!this.#slots.take(url)) continue;
       const entry = queue.shift() as Entry;
       this.#ready.delete(url);
       if (queue.length > 0) this.#ready.set(url, queue);
       this.#readyCount -= 1;
-      this.#inFlight.set(url, inFlight + 1);
       return entry;
     }
     return undefined;
-  }
-
-  #finished(url: string): void {
-    const inFlight = (this.#inFlight.get(url) ?? 1) - 1;
-    if (inFlight === 0) this.#inFlight.delete(url);
-    else this.#inFlight.set(url, inFlight);
   }
 
   async #attempt(entry: Entry): Promise<void> {
@@ -104,7 +97,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
       reason: error instanceof Error ? error.message : String(error),
     }));
     this.#active -= 1;
-    this.#finished(entry.batch.url);
+    this.#slots.release(entry.batch.url);
     if (!outcome.ok && this.#stop.signal.aborted) {
       this.#options.outcomes.drop(entry.batch, 'shutdown', outcome.reason, entry.attempts);
     } else {

@@ -13,6 +13,7 @@ import type { Logger } from '../core/logger.js';
 import type { WebhookBatch } from './batch.js';
 import type { DeliveryOutcomes } from './delivery-outcomes.js';
 import type { DeliveryQueue } from './delivery-queue.js';
+import { EndpointSlots } from './endpoint-slots.js';
 import type { SendBatch } from './webhook-sender.js';
 
 export interface RedisDeliveryQueueOptions {
@@ -69,11 +70,12 @@ export class RedisDeliveryQueue implements DeliveryQueue {
   /** Aborted at the shutdown deadline: cuts in-flight requests (their jobs stay in Redis). */
   readonly #stop = new AbortController();
   /** Requests in flight from this process per endpoint URL. */
-  readonly #inFlight = new Map<string, number>();
+  readonly #slots: EndpointSlots;
   #closing: Promise<void> | undefined;
 
   private constructor(options: RedisDeliveryQueueOptions) {
     this.#options = options;
+    this.#slots = new EndpointSlots(options.maxInFlightPerEndpoint);
     // BullMQ types its connection options loosely (an index signature); ioredis checks them.
     const connection: ConnectionOptions = { ...(redisOptions(options.target) as Record<string, unknown>), maxRetriesPerRequest: null };
     this.#queue = new Queue<WebhookBatch>(QUEUE_NAME, { connection, prefix: options.prefix });
@@ -137,21 +139,17 @@ export class RedisDeliveryQueue implements DeliveryQueue {
 
   async #process(job: Job<WebhookBatch>, token: string | undefined): Promise<void> {
     const batch = job.data;
-    const inFlight = this.#inFlight.get(batch.url) ?? 0;
-    if (inFlight >= this.#options.maxInFlightPerEndpoint) {
+    if (!this.#slots.take(batch.url)) {
       // Starts counted beyond attempts made and this one: how often the job was put back already.
       const deferrals = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
       const deferMs = Math.min(BUSY_DEFER_MAX_MS, BUSY_DEFER_INITIAL_MS * 2 ** Math.min(deferrals, 16));
       await job.moveToDelayed(Date.now() + deferMs, token);
       throw new DelayedError();
     }
-    this.#inFlight.set(batch.url, inFlight + 1);
     try {
       await this.#attempt(job);
     } finally {
-      const left = (this.#inFlight.get(batch.url) ?? 1) - 1;
-      if (left === 0) this.#inFlight.delete(batch.url);
-      else this.#inFlight.set(batch.url, left);
+      this.#slots.release(batch.url);
     }
   }
 
