@@ -1,6 +1,8 @@
 /**
  * `switchboard bench [options]` (and `npm run bench`): runs the benchmark, prints the table on
  * stdout, writes `latest.json` and `latest.svg` (and timestamped copies) to the results folder.
+ * A soak run (`--soak`) writes `soak-latest.json` (and a timestamped copy) instead, so that it
+ * never replaces the figures of the regular run.
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -32,6 +34,14 @@ export async function runBench(argv: readonly string[]): Promise<void> {
   const outDir = resolve(options.outDir ?? DEFAULT_OUT);
   await mkdir(outDir, { recursive: true });
   const stamp = result.startedAt.replace(/[:.]/g, '-').slice(0, 19);
+  if (options.soak !== undefined) {
+    const soakJson = join(outDir, `soak-${stamp}.json`);
+    await writeFile(soakJson, `${JSON.stringify(result, null, 2)}\n`);
+    await copyFile(soakJson, join(outDir, 'soak-latest.json'));
+    process.stdout.write(`${renderTable(result)}\n\nResults: ${soakJson}\n`);
+    if (result.failures.length > 0) process.exitCode = 1;
+    return;
+  }
   const json = join(outDir, `bench-${stamp}.json`);
   const svg = join(outDir, `bench-${stamp}.svg`);
   await writeFile(json, `${JSON.stringify(result, null, 2)}\n`);

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { TargetSpec } from './servers/targets.js';
+import { soakSizes, type SoakSizes } from './soak-options.js';
 
 export interface Sizes {
   readonly fanoutSmall: number;
@@ -53,6 +54,8 @@ export interface BenchOptions {
   readonly repeat: number;
   /** Write a V8 CPU profile of every server process started here into this folder. */
   readonly profileDir: string | undefined;
+  /** `--soak`: the soak run alone, with these sizes; its results go to their own file. */
+  readonly soak: SoakSizes | undefined;
 }
 
 /** Open files per process are capped at 20,000 here; keep a margin for everything else. */
@@ -130,6 +133,12 @@ Options:
   --out DIR             Where results go (default bench/results)
   --profile DIR         Write a V8 CPU profile of each server started here into DIR
   --quiet               No progress display
+
+The soak run (alone; results in soak-latest.json, latest.json is left as it is):
+  --soak                10,000 connections with presence, churn and steady publishes;
+                        RSS and heap after GC over time (default target: switchboard only)
+  --soak-minutes N      Length of the soak run (default 30; with --smoke, 3 seconds)
+  --soak-interval S     Seconds between memory readings (default 60)
 
 Another Pusher-compatible server, measured in the same run:
   --url URL             ws:// or http:// host and port (TLS is not supported)
@@ -216,6 +225,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
       'max-buffered': { type: 'string' },
       out: { type: 'string' },
       quiet: { type: 'boolean' },
+      soak: { type: 'boolean' },
+      'soak-minutes': { type: 'string' },
+      'soak-interval': { type: 'string' },
       url: { type: 'string' },
       'app-id': { type: 'string' },
       key: { type: 'string' },
@@ -235,17 +247,26 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     saturationConcurrency: Math.round(positive('in-flight', values['in-flight'], base.saturationConcurrency)),
   };
 
-  const kinds = list(values.targets ?? 'switchboard,baseline,naive');
+  const soak =
+    values.soak === true
+      ? soakSizes(
+          smoke,
+          values['soak-minutes'] === undefined ? undefined : positive('soak-minutes', values['soak-minutes'], 30),
+          values['soak-interval'] === undefined ? undefined : positive('soak-interval', values['soak-interval'], 60),
+        )
+      : undefined;
+  // The soak run compares a server with itself over time: the baseline runs only when asked for.
+  const kinds = list(values.targets ?? (soak === undefined ? 'switchboard,baseline,naive' : 'switchboard'));
   for (const kind of kinds) {
     if (!['switchboard', 'baseline', 'naive'].includes(kind)) throw new OptionsError(`unknown target "${kind}" (switchboard, baseline, naive)`);
   }
-  if (!kinds.includes('baseline')) kinds.push('baseline');
+  if (!kinds.includes('baseline') && soak === undefined) kinds.push('baseline');
   const order = ['baseline', 'switchboard', 'naive'] as const;
   const targets: TargetSpec[] = order.filter((kind) => kinds.includes(kind)).map((kind) => ({ name: kind, kind }));
   const external = externalTarget(values);
   if (external !== undefined) targets.push(external);
 
-  const largest = Math.max(sizes.fanoutLarge, sizes.manyChannels, sizes.idleLarge, sizes.storm);
+  const largest = soak?.connections ?? Math.max(sizes.fanoutLarge, sizes.manyChannels, sizes.idleLarge, sizes.storm);
   const processes = Math.max(
     positive('processes', values.processes, smoke ? 2 : Math.max(3, Math.ceil(largest / 5_000))),
     Math.ceil(largest / MAX_SOCKETS_PER_PROCESS),
@@ -262,5 +283,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     progress: values.quiet !== true,
     repeat: Math.round(positive('repeat', values.repeat, 1)),
     profileDir: values.profile,
+    soak,
   };
 }

@@ -12,13 +12,16 @@ import { addRatios, checkTargets, medians, type BenchResult } from './report/res
 import { closeAll } from './scenarios/fleet.js';
 import { scenarioGroups } from './scenarios/index.js';
 import type { ScenarioRun } from './scenarios/scenario.js';
+import { soakGroup } from './scenarios/soak.js';
 import { startTarget } from './servers/targets.js';
 
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
   const startedAt = new Date();
   const loadAverageAtStart = loadavg();
   const progress = new Progress(options.progress);
-  const groups = scenarioGroups(options.sizes).filter(
+  // The soak run is on its own: it takes half an hour and measures something else (drift).
+  const candidates = options.soak === undefined ? scenarioGroups(options.sizes) : [soakGroup(options.soak, options.sizes.payloadBytes)];
+  const groups = candidates.filter(
     (group) => options.only.length === 0 || options.only.includes(group.id) || group.scenarios.some((scenario) => options.only.includes(scenario.id)),
   );
   if (groups.length === 0) throw new Error(`no scenario matches ${options.only.join(', ')}`);
@@ -71,6 +74,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       subscriberProcesses: options.subscriberProcesses,
       publisherProcesses: options.publisherProcesses,
       maxBufferedBytes: options.maxBufferedBytes,
+      ...(options.soak === undefined ? {} : { soak: options.soak }),
     },
     targets: options.targets.map((target) => ({ name: target.name, kind: target.kind, ...(target.url === undefined ? {} : { url: target.url.href }) })),
     scenarios: groups.flatMap((group) => group.scenarios),

@@ -42,6 +42,12 @@ export interface ChurnRequest {
   /** Presence channels the churners join, round-robin. */
   readonly channels: readonly string[];
   readonly userPrefix: string;
+  /**
+   * How long a churner stays joined before it leaves (default 0: at once). When above 0, the
+   * loops start spread over this time, so that joins and leaves come at a steady rate, and every
+   * other churner sends `pusher:unsubscribe` before it closes.
+   */
+  readonly holdMs?: number;
 }
 
 export interface PublishRequest {

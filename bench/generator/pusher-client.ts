@@ -86,6 +86,12 @@ export class PusherClient implements WsListener {
     this.#ws.close();
   }
 
+  /** Leaves the channel it subscribed to, keeping the connection. */
+  unsubscribe(): void {
+    if (this.#subscription === undefined) return;
+    this.#ws.sendText(JSON.stringify({ event: 'pusher:unsubscribe', data: { channel: this.#subscription.channel } }));
+  }
+
   destroy(): void {
     this.leaving = true;
     this.#ws.destroy();

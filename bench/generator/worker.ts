@@ -92,17 +92,25 @@ function open(request: OpenRequest): Promise<OpenResult> {
   });
 }
 
-/** Presence churn: each of `concurrency` loops connects, joins, leaves, and starts again. */
+/**
+ * Presence churn: each of `concurrency` loops connects, joins, stays `holdMs`, leaves, and starts
+ * again. A churner the server closes while it stays counts as an unexpected close.
+ */
 function churn(request: ChurnRequest): Promise<ChurnResult> {
   const join = new Histogram();
   const failures: string[] = [];
   const startUs = nowMicros();
   const deadlineUs = startUs + request.durationMs * 1000;
+  const holdMs = request.holdMs ?? 0;
   let sequence = 0;
   let cycles = 0;
   let failed = 0;
   let running = 0;
   return new Promise((resolve) => {
+    const leave = (client: PusherClient, index: number): void => {
+      if (holdMs > 0 && index % 2 === 0) client.unsubscribe();
+      client.close();
+    };
     const cycle = (): void => {
       if (nowMicros() >= deadlineUs) {
         running -= 1;
@@ -118,13 +126,18 @@ function churn(request: ChurnRequest): Promise<ChurnResult> {
       const client = new PusherClient(request.endpoint, localAddress, { channel, userId: `${request.userPrefix}${index}` }, counters, {
         ready: (ready) => {
           joined = true;
-          join.record(nowMicros() - ready.startedUs);
-          ready.close();
-        },
-        closed: (_closed, code, error) => {
           clearTimeout(timer);
-          if (joined) cycles += 1;
-          else {
+          join.record(nowMicros() - ready.startedUs);
+          const stayMs = Math.min(holdMs, Math.max(0, (deadlineUs - nowMicros()) / 1000));
+          if (stayMs === 0) leave(ready, index);
+          else setTimeout(() => leave(ready, index), stayMs);
+        },
+        closed: (closed, code, error) => {
+          clearTimeout(timer);
+          if (joined) {
+            cycles += 1;
+            if (!closed.leaving) counters.unexpectedClose(code, error);
+          } else {
             failed += 1;
             if (failures.length < MAX_FAILURE_SAMPLES) failures.push(`closed before joining: ${code}${error === undefined ? '' : ` ${error}`}`);
           }
@@ -133,7 +146,10 @@ function churn(request: ChurnRequest): Promise<ChurnResult> {
       }, nowMicros());
     };
     running = Math.max(1, request.concurrency);
-    for (let loop = 0; loop < running; loop += 1) cycle();
+    for (let loop = 0; loop < running; loop += 1) {
+      if (holdMs === 0) cycle();
+      else setTimeout(cycle, (loop * holdMs) / running);
+    }
   });
 }
 

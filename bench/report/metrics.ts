@@ -40,6 +40,11 @@ export const METRICS: Readonly<Record<string, MetricInfo>> = {
   requests: { label: 'requests', unit: '', better: 'higher', digits: 0 },
   requestsPerSecond: { label: 'requests/s', unit: '/s', better: 'higher', digits: 0 },
   cpuMicrosPerRequest: { label: 'CPU µs/request', unit: 'µs', better: 'lower', digits: 1 },
+  rssGrowthPercent: { label: 'RSS growth %', unit: '%', better: 'lower', digits: 2 },
+  heapGrowthPercent: { label: 'heap growth %', unit: '%', better: 'lower', digits: 2 },
+  rssEndMiB: { label: 'RSS end MiB', unit: 'MiB', better: 'lower', digits: 1 },
+  heapEndMiB: { label: 'heap end MiB', unit: 'MiB', better: 'lower', digits: 1 },
+  churnCyclesPerSecond: { label: 'churn cycles/s', unit: '/s', better: 'higher', digits: 1 },
 };
 
 export function formatMetric(key: string, value: number | null | undefined): string {

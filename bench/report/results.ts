@@ -1,6 +1,7 @@
 /** The result of a run (written as JSON), ratios to the baseline, and the targets. */
 import type { Sizes } from '../options.js';
 import type { ScenarioInfo, ScenarioRun } from '../scenarios/scenario.js';
+import type { SoakSizes } from '../soak-options.js';
 
 export interface TargetCheck {
   readonly target: string;
@@ -30,6 +31,8 @@ export interface BenchResult {
     readonly subscriberProcesses: number;
     readonly publisherProcesses: number;
     readonly maxBufferedBytes: number;
+    /** Present in a soak run's results. */
+    readonly soak?: SoakSizes;
   };
   readonly targets: readonly { readonly name: string; readonly kind: string; readonly url?: string }[];
   readonly scenarios: readonly ScenarioInfo[];
@@ -91,6 +94,20 @@ const RULES: readonly Rule[] = [
     value: (run) => run.metrics['requestsPerSecond'],
     met: (value) => value >= 15_000,
   },
+  {
+    scenario: (id) => id === 'soak',
+    description: 'RSS after GC grows under 5% from minute 5 to the end',
+    threshold: '< 5%',
+    value: (run) => run.metrics['rssGrowthPercent'],
+    met: (value) => value < 5,
+  },
+  {
+    scenario: (id) => id === 'soak',
+    description: 'heap used after GC grows under 5% from minute 5 to the end',
+    threshold: '< 5%',
+    value: (run) => run.metrics['heapGrowthPercent'],
+    met: (value) => value < 5,
+  },
 ];
 
 /** The targets, for every measured server but the baseline and its naive variant. */
@@ -146,6 +163,7 @@ export function medians(runs: readonly ScenarioRun[]): ScenarioRun[] {
       errors: group.reduce((total, run) => total + run.errors, 0),
       samples: group.flatMap((run) => run.samples).slice(0, 5),
       repeats: group.length,
+      ...(first.timeline === undefined ? {} : { timeline: first.timeline }),
     };
   });
 }

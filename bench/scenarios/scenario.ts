@@ -40,6 +40,23 @@ export interface ScenarioRun {
   readonly repeats?: number;
   /** Each metric divided by the baseline's in the same run. */
   ratios?: Record<string, number | null>;
+  /** Readings over time (the soak run), oldest first. */
+  readonly timeline?: readonly TimelineSample[];
+}
+
+/** One reading during a long run: the server's memory after a forced GC, and the clients' view. */
+export interface TimelineSample {
+  /** Since the workload started. */
+  readonly seconds: number;
+  readonly rssMiB: number | null;
+  readonly heapUsedMiB: number | null;
+  readonly externalMiB: number | null;
+  /** Connections the generator held open (the stable ones; churners come and go). */
+  readonly open: number;
+  /** Benchmark events received so far. */
+  readonly received: number;
+  /** Server CPU cores since the previous reading. */
+  readonly serverCores: number | null;
 }
 
 export interface ScenarioContext {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { Endpoint } from '../generator/protocol.js';
-import type { ServerChildMessage, ServerChildRequest } from './child-ipc.js';
+import type { HeapReading, ServerChildMessage, ServerChildRequest } from './child-ipc.js';
 
 export type TargetKind = 'switchboard' | 'baseline' | 'naive' | 'external';
 
@@ -27,8 +27,11 @@ export interface RunningTarget {
   readonly endpoint: Endpoint;
   /** Undefined when the process cannot be observed (an external server without --pid). */
   readonly pid: number | undefined;
-  /** Full garbage collection before memory is read; false when the server cannot be asked. */
-  gc(): Promise<boolean>;
+  /**
+   * Full garbage collection before memory is read, answered with the heap in use after it;
+   * undefined when the server cannot be asked (an external server).
+   */
+  gc(): Promise<HeapReading | undefined>;
   stop(): Promise<void>;
 }
 
@@ -86,12 +89,12 @@ class ChildServer implements RunningTarget {
     return this.#tail.text;
   }
 
-  gc(): Promise<boolean> {
+  gc(): Promise<HeapReading | undefined> {
     return new Promise((resolve) => {
       const onMessage = (message: ServerChildMessage): void => {
         if (message.type !== 'gc-done') return;
         this.#child.off('message', onMessage);
-        resolve(true);
+        resolve({ heapUsedBytes: message.heapUsedBytes, externalBytes: message.externalBytes });
       };
       this.#child.on('message', onMessage);
       const request: ServerChildRequest = { type: 'gc' };
@@ -168,7 +171,7 @@ function externalTarget(spec: TargetSpec): RunningTarget {
     spec,
     endpoint: { host: url.hostname, port, appId: app.id, key: app.key, secret: app.secret },
     pid: spec.pid,
-    gc: () => Promise.resolve(false),
+    gc: () => Promise.resolve(undefined),
     stop: () => Promise.resolve(),
   };
 }
