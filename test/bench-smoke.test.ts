@@ -1,7 +1,8 @@
 /**
  * The benchmark's smoke run, end to end as a developer runs it (`switchboard bench --smoke`): every
  * scenario against Switchboard, the baseline and the naive variant, in seconds. No thresholds:
- * this proves the benchmark still runs and measures something, not how fast.
+ * this proves the benchmark still runs and measures something, not how fast. The soak run
+ * (`--soak --smoke`) likewise, in seconds.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -55,6 +56,41 @@ describe('benchmark smoke run', () => {
       const churn = result.runs.find((run) => run.scenario === 'presence-churn' && run.target === 'switchboard');
       assert.ok((churn?.metrics['cycles'] ?? 0) > 0 && (churn?.metrics['memberEvents'] ?? 0) > 0);
       assert.ok(result.checks.length > 0);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('runs the soak scenario alone, reads memory over time and writes only soak-latest.json', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'switchboard-bench-soak-'));
+    try {
+      const run = await runCli(['bench', '--soak', '--smoke', '--quiet', '--out', out]);
+      assert.equal(run.code, 0, run.stderr + run.stdout);
+      assert.match(run.stdout, /switchboard over time/);
+      const files = await readdir(out);
+      assert.ok(files.includes('soak-latest.json'), files.join(', '));
+      assert.ok(!files.includes('latest.json') && !files.includes('latest.svg'), files.join(', '));
+      const result = JSON.parse(await readFile(join(out, 'soak-latest.json'), 'utf8')) as BenchResult;
+
+      assert.deepEqual(result.failures, []);
+      assert.deepEqual(result.scenarios.map((scenario) => scenario.id), ['soak']);
+      assert.deepEqual(result.runs.map((run) => run.target), ['switchboard']);
+      const [soak] = result.runs;
+      assert.ok(soak !== undefined);
+      const where = soak.samples.join('; ');
+      assert.equal(soak.lost, 0, where);
+      assert.equal(soak.errors, 0, where);
+      assert.ok((soak.metrics['deliveries'] ?? 0) > 0 && soak.metrics['deliveries'] === soak.metrics['expectedDeliveries'], where);
+      assert.ok((soak.metrics['churnCycles'] ?? 0) > 0 && (soak.metrics['memberEvents'] ?? 0) > 0, where);
+      // A reading at the start and one per interval: 3 s at 1 s intervals.
+      assert.equal(soak.timeline?.length, 4);
+      for (const sample of soak.timeline ?? []) assert.ok((sample.rssMiB ?? 0) > 0 && (sample.heapUsedMiB ?? 0) > 0);
+      assert.equal(typeof soak.metrics['rssGrowthPercent'], 'number');
+      assert.equal(typeof soak.metrics['heapGrowthPercent'], 'number');
+      assert.deepEqual(
+        result.checks.map((check) => check.scenario),
+        ['soak', 'soak'],
+      );
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -81,6 +81,8 @@ export interface OpenResult {
   readonly elapsedMs: number;
   /** Time from TCP connect to ready (established, and subscribed when asked). */
   readonly handshake: HistogramData;
+  /** Ready connections by the channel they subscribed to. */
+  readonly subscribed: Readonly<Record<string, number>>;
 }
 
 export interface ChurnResult {

@@ -29,6 +29,7 @@ function channelOf(spec: SubscribeSpec, index: number): string {
 function open(request: OpenRequest): Promise<OpenResult> {
   const handshake = new Histogram();
   const failures: string[] = [];
+  const subscribed: Record<string, number> = {};
   const startUs = nowMicros();
   let next = 0;
   let active = 0;
@@ -43,7 +44,7 @@ function open(request: OpenRequest): Promise<OpenResult> {
         startOne(index);
       }
       if (active === 0 && next >= request.count) {
-        resolve({ opened, failed, failures, elapsedMs: (nowMicros() - startUs) / 1000, handshake: handshake.toData() });
+        resolve({ opened, failed, failures, elapsedMs: (nowMicros() - startUs) / 1000, handshake: handshake.toData(), subscribed });
       }
     };
     const settle = (success: boolean, reason?: string): void => {
@@ -72,6 +73,7 @@ function open(request: OpenRequest): Promise<OpenResult> {
           settled = true;
           clearTimeout(timer);
           handshake.record(nowMicros() - ready.startedUs);
+          if (subscription !== undefined) subscribed[subscription.channel] = (subscribed[subscription.channel] ?? 0) + 1;
           held.add(ready);
           settle(true);
         },

@@ -22,6 +22,8 @@ export interface Opened {
   /** Until the slowest process was done. */
   readonly elapsedMs: number;
   readonly handshake: Histogram;
+  /** Ready connections by the channel they subscribed to, over all processes. */
+  readonly subscribed: ReadonlyMap<string, number>;
 }
 
 /** Opens `count` connections spread evenly over the subscriber processes. */
@@ -52,12 +54,15 @@ export async function openAll(
   );
   const handshake = new Histogram();
   for (const result of results) handshake.merge(result.handshake);
+  const subscribed = new Map<string, number>();
+  for (const result of results) for (const [channel, count] of Object.entries(result.subscribed)) subscribed.set(channel, (subscribed.get(channel) ?? 0) + count);
   return {
     opened: sum(results.map((result) => result.opened)),
     failed: sum(results.map((result) => result.failed)),
     failures: results.flatMap((result) => result.failures).slice(0, 5),
     elapsedMs: Math.max(...results.map((result) => result.elapsedMs)),
     handshake,
+    subscribed,
   };
 }
 

@@ -20,6 +20,11 @@ import type { ScenarioContext, ScenarioGroup, ScenarioRun, TimelineSample } from
 const PRESENCE_PREFIX = 'presence-soak-';
 const PUBLIC_PREFIX = 'soak-';
 const PUBLISH_CONNECTIONS = 4;
+/**
+ * Handshakes (and presence joins) in flight per generator process while the stable connections
+ * open: few enough that none waits out the generator's ready timeout on a busy machine.
+ */
+const OPEN_CONCURRENCY = 32;
 const MIB = 1_048_576;
 /** The workload runs this much longer than the last reading, so that it is taken under load. */
 const MAX_TAIL_MS = 5_000;
@@ -46,6 +51,16 @@ export function growthPercent(from: number | null | undefined, to: number | null
 export function clock(seconds: number): string {
   const whole = Math.round(seconds);
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+}
+
+/**
+ * Deliveries `publishes` round-robin publishes must produce (publish k goes to
+ * `channels[k % channels.length]`), given how many stable subscribers each channel has.
+ */
+export function expectedDeliveries(publishes: number, channels: readonly string[], subscribed: ReadonlyMap<string, number>): number {
+  let expected = 0;
+  for (let publish = 0; publish < publishes; publish += 1) expected += subscribed.get(channels[publish % channels.length] ?? '') ?? 0;
+  return expected;
 }
 
 function names(prefix: string, count: number): string[] {
@@ -130,14 +145,14 @@ export function soakGroup(soak: SoakSizes, payloadBytes: number): ScenarioGroup 
       const publisher = pool.publishers[0];
       if (publisher === undefined) throw new Error('no publisher process');
       progress.phase(`joining ${soak.presenceMembers} stable presence members`);
-      const members = await openAll(pool, target.endpoint, soak.presenceMembers, { prefix: PRESENCE_PREFIX, naming: 'modulo', modulo: soak.presenceChannels }, sizes.openConcurrency);
+      const members = await openAll(pool, target.endpoint, soak.presenceMembers, { prefix: PRESENCE_PREFIX, naming: 'modulo', modulo: soak.presenceChannels }, Math.min(OPEN_CONCURRENCY, sizes.openConcurrency));
       progress.phase(`subscribing ${stablePublic} stable public subscribers`);
       const subscribers = await openAll(
         pool,
         target.endpoint,
         stablePublic,
         { prefix: PUBLIC_PREFIX, naming: 'modulo', modulo: soak.publicChannels },
-        sizes.openConcurrency,
+        Math.min(OPEN_CONCURRENCY, sizes.openConcurrency),
         soak.presenceMembers,
       );
       await resetAll(pool);
@@ -184,7 +199,7 @@ export function soakGroup(soak: SoakSizes, payloadBytes: number): ScenarioGroup 
       }
       progress.phase('waiting for the churn and the publishes to end');
       const [churned, published] = await Promise.all([churning, publishing]);
-      const expected = published.ok * perChannel;
+      const expected = expectedDeliveries(published.ok, publicChannels, subscribers.subscribed);
       progress.phase(`waiting for ${expected} deliveries`);
       const collected = await drain(pool, expected, sizes.quietMs);
       const measured = meter.stop();
