@@ -18,10 +18,13 @@ import type { EngineContext } from './engine-context.js';
 import { leaveState, publishMemberAdded, publishWatchlist, signOutState } from './state-changes.js';
 import { hasWebhooks } from './webhook-sink.js';
 
+/** What reconciling reads of a live connection. */
+export type LiveConnection = Pick<Connection, 'app' | 'socketId' | 'subscriptions' | 'user' | 'closing' | 'busy'>;
+
 export interface LiveConnections {
   /** This node's connections. */
-  all(): Iterable<Connection>;
-  get(socketId: string): Connection | undefined;
+  all(): Iterable<LiveConnection>;
+  get(socketId: string): LiveConnection | undefined;
   /** Socket ids being admitted: registered in cluster state, not yet connections. */
   admitting(socketId: string): boolean;
 }
