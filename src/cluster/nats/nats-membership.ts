@@ -49,6 +49,11 @@ export interface MembershipOptions {
    * to remove what it left outside ownership keys; if it throws, the next pass calls it again.
    */
   readonly onOrphanCleared?: (incarnation: string) => Promise<void>;
+  /**
+   * Called after this node started afresh, to move what it registered under the previous
+   * incarnation and still holds (HTTP sessions); a failure is reported, not retried.
+   */
+  readonly onStartedAfresh?: (previous: string) => Promise<void>;
   readonly onError: (error: unknown, what: string) => void;
 }
 
@@ -156,19 +161,25 @@ export class NatsMembership implements NodeMembership {
       () => undefined,
       () => undefined,
     ).finally(() => (this.#beating = undefined));
-    await renewing;
+    const previous = await renewing;
+    try {
+      await this.#options.onStartedAfresh?.(previous);
+    } catch (error) {
+      this.#options.onError(error, 'moving HTTP sessions to the new incarnation');
+    }
     return [];
   }
 
   /**
    * Registers the next incarnation before switching to it, so that a failure leaves this node
    * on the current one (the caller tries again); then drops the previous heartbeat, so that the
-   * previous incarnation can be claimed without waiting for it to expire.
+   * previous incarnation can be claimed without waiting for it to expire. Returns the previous one.
    */
-  async #startAfresh(): Promise<void> {
+  async #startAfresh(): Promise<string> {
     const { alive, owned, onError } = this.#options;
     const revisions = await this.#registerAs(owned.successor);
     const previousAlive = this.#aliveRevision;
+    const previous = owned.owner;
     owned.renew();
     this.#aliveRevision = revisions.alive;
     this.#registrationRevision = revisions.registration;
@@ -179,6 +190,7 @@ export class NatsMembership implements NodeMembership {
       // It expires on its own within the node timeout.
       if (!isNatsOutage(error)) onError(error, 'removing the previous heartbeat');
     }
+    return previous;
   }
 
   async claimOrphans(): Promise<readonly OwnedEntry[]> {
