@@ -39,6 +39,12 @@ export class ClusterUpkeep {
   #stopped = false;
   /** Set when the state may not match the live connections; cleared when a pass starts. */
   #doubted = false;
+  /**
+   * After a reconciliation succeeded, the next waits until then (performance.now()): failures
+   * that keep coming without an outage (a change the store refuses) cost one pass per reap
+   * interval, not one per second, since a pass touches every entry of the node.
+   */
+  #calmUntil = 0;
   readonly #failures: FailureLog;
 
   constructor(options: UpkeepOptions) {
@@ -77,10 +83,11 @@ export class ClusterUpkeep {
 
   #retrySoon(): void {
     if (this.#retry !== undefined || this.#stopped) return;
+    const soon = Math.min(RECONCILE_RETRY_MS, this.#options.reapIntervalMs);
     this.#retry = setTimeout(() => {
       this.#retry = undefined;
       this.#kick();
-    }, Math.min(RECONCILE_RETRY_MS, this.#options.reapIntervalMs));
+    }, Math.max(soon, this.#calmUntil - performance.now()));
     this.#retry.unref();
   }
 
@@ -93,27 +100,31 @@ export class ClusterUpkeep {
     });
   }
 
+  /** Reconciling and reaping are independent: one failing does not hold the other back. */
   async #pass(): Promise<void> {
     const { logger } = this.#options.context;
-    try {
-      if (this.#doubted) {
-        this.#doubted = false;
-        try {
-          await this.#reconcile();
-        } catch (error) {
-          this.#doubted = true;
-          throw error;
-        }
+    let failure: unknown;
+    if (this.#doubted && performance.now() >= this.#calmUntil) {
+      this.#doubted = false;
+      try {
+        await this.#reconcile();
+        this.#calmUntil = performance.now() + this.#options.reapIntervalMs;
+      } catch (error) {
+        this.#doubted = true;
+        failure = error;
       }
+    }
+    try {
       const orphans = await this.#options.membership.claimOrphans();
       if (orphans.length > 0) {
         logger.warn({ entries: orphans.length }, 'cleaning up after a node that stopped responding');
         await this.#reap(orphans);
       }
-      this.#failures.succeeded();
     } catch (error) {
-      this.#failures.failed(error);
+      failure ??= error;
     }
+    if (failure === undefined) this.#failures.succeeded();
+    else this.#failures.failed(failure);
   }
 
   async #reconcile(): Promise<void> {
