@@ -11,16 +11,14 @@ import type { ConnectionState } from '../cluster/connection-state.js';
 import type { UserState } from '../cluster/user-state.js';
 
 export function watchChanges(state: ClusterState, onFailure: () => void): ClusterState {
+  const failed = (error: unknown): never => {
+    onFailure();
+    throw error;
+  };
   const watched =
     <A extends unknown[], R>(change: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      try {
-        return await change(...args);
-      } catch (error) {
-        onFailure();
-        throw error;
-      }
-    };
+    (...args: A): Promise<R> =>
+      change(...args).catch(failed);
   const { channels, connections, users } = state;
   const watchedChannels: ChannelState = {
     join: watched((request) => channels.join(request)),
