@@ -283,6 +283,50 @@ describe('NATS node membership', () => {
     }
   });
 
+  it('starts afresh when it doubts its entries: the live ones stay, the rest go once, even when it claims itself', async () => {
+    const e = await createNode(prefix, 'node-e');
+    try {
+      const join = (socketId: string, userId: string) =>
+        e.channels.join({ appId: 'app', channel: 'presence-doubt', socketId, member: { userId, userInfo: undefined } });
+      await join('9.1', 'stays');
+      await join('9.2', 'gone');
+      await e.connections.add('app', '9.1', undefined);
+      await e.connections.add('app', '9.2', undefined);
+      assert.deepEqual(await e.sessions.claim('app-key/1/e-session'), { owner: 'self' });
+
+      // 9.2 closed while its leave could not be recorded: the node doubts, and starts afresh.
+      assert.deepEqual([...(await e.membership.ownEntries())], [], 'the new incarnation owns nothing yet');
+      assert.deepEqual((await buckets.registered()).filter((owner) => owner.startsWith('node-e')).sort(), ['node-e#0', 'node-e#1']);
+      // The engine re-asserts the live connection's entries under it: no event, as nothing changed.
+      const rejoined = await join('9.1', 'stays');
+      assert.ok(rejoined.ok);
+      assert.equal(rejoined.memberAdded, false);
+      assert.equal(await e.connections.add('app', '9.1', 3), true);
+      assert.equal(await a.sessions.find('app-key/1/e-session'), 'node-e', 'its HTTP session is vouched for by the new incarnation');
+
+      // One node timeout after connecting, the node claims its own previous incarnation.
+      let entries: OwnedEntry[] = [];
+      await eventually(async () => {
+        entries = [...(await e.membership.claimOrphans())];
+        return entries.length > 0;
+      }, 'the previous incarnation to be claimed', 5_000);
+      assert.equal(entries.length, 4, 'both subscriptions and both connections, the live ones included');
+      assert.deepEqual(await reap(e, entries), { memberRemoved: ['gone'], vacated: [], offline: [] });
+      assert.deepEqual(await e.channels.summary('app', 'presence-doubt'), { subscriptionCount: 1, userCount: 1 });
+      assert.equal(await e.connections.count('app'), 1);
+      assert.deepEqual([...(await e.membership.claimOrphans())], [], 'nothing left: the claim is released');
+      assert.deepEqual((await buckets.registered()).filter((owner) => owner.startsWith('node-e')), ['node-e#1']);
+      assert.equal(await a.sessions.find('app-key/1/e-session'), 'node-e');
+
+      // The live connection's own leave still counts under the new incarnation.
+      const left = await e.channels.leave({ appId: 'app', channel: 'presence-doubt', socketId: '9.1' });
+      assert.equal(left.memberRemoved, true);
+      assert.equal(left.vacated, true);
+    } finally {
+      await e.close();
+    }
+  });
+
   it('does not report a node lost when its heartbeat lapsed but nobody claimed it', async () => {
     const d = await createNode(prefix, 'node-d');
     try {

@@ -45,6 +45,16 @@ export interface NodeMembership {
    */
   claimOrphans(): Promise<readonly OwnedEntry[]>;
   /**
+   * The entries shared state holds as this node's, for a node that doubts them (a change of its
+   * failed, so whether it was applied is unknown): the caller retires those no live connection
+   * backs and re-asserts the live ones missing. Each entry's removal is idempotent (removing it
+   * twice changes nothing), so retiring races neither a connection's own release nor a survivor.
+   * A store that cannot remove an entry idempotently starts this node afresh instead, under a new
+   * identity that owns nothing (so every live entry is re-asserted), and leaves what the previous
+   * identity owned to be claimed and removed like a dead node's.
+   */
+  ownEntries(): Promise<readonly OwnedEntry[]>;
+  /**
    * Registers the callback for when this node's entries were lost: the store restarted empty, or
    * other nodes presumed this node dead while it could not reach the store. The node re-asserts
    * everything it holds.

@@ -1,18 +1,19 @@
 /**
- * Keeps shared cluster state true across node failures:
+ * Keeps shared cluster state true across failures:
  * - reaping: the entries of nodes whose heartbeat expired are claimed (each dead node by exactly one
  *   surviving node) and removed through the normal operations, so their users' member_removed and
  *   their channels' vacated webhooks happen once, from a survivor;
- * - restoring: when this node's own entries were lost (the store restarted empty, or the other
- *   nodes presumed this node dead), it re-asserts every connection, subscription and sign-in it holds.
+ * - reconciling: when this node has reason to doubt what the state holds as its own (a change of
+ *   its failed, typically while the bus was down; or the store lost its entries, or the other
+ *   nodes presumed it dead), it brings them back in line with its live connections (reconcile.ts),
+ *   retrying soon until a pass succeeds. Nothing of this runs while there is no doubt.
  */
-import type { App, AppStore } from '../apps/app-store.js';
+import type { AppStore } from '../apps/app-store.js';
 import type { NodeMembership, OwnedEntry } from '../cluster/ownership.js';
 import type { Connection } from './connection.js';
 import type { EngineContext } from './engine-context.js';
 import { FailureLog } from './failure-log.js';
-import { leaveState, publishMemberAdded, publishWatchlist, signOutState } from './state-changes.js';
-import { hasWebhooks } from './webhook-sink.js';
+import { appLookup, reconcile, retire, type LiveConnections } from './reconcile.js';
 
 export interface UpkeepOptions {
   readonly context: EngineContext;
@@ -20,21 +21,39 @@ export interface UpkeepOptions {
   readonly membership: NodeMembership;
   /** This node's live connections. */
   readonly connections: () => Iterable<Connection>;
+  readonly connection: (socketId: string) => Connection | undefined;
+  /** Socket ids being admitted: registered in cluster state, not yet connections. */
+  readonly admitting: (socketId: string) => boolean;
   readonly reapIntervalMs: number;
 }
 
+/** Longest wait before a doubted state is reconciled (again), so it converges soon after the bus returns. */
+const RECONCILE_RETRY_MS = 1_000;
+
 export class ClusterUpkeep {
   readonly #options: UpkeepOptions;
+  readonly #live: LiveConnections;
   #timer: NodeJS.Timeout | undefined;
+  #retry: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
-  #restoreRequested = false;
+  #stopped = false;
+  /** Set when the state may not match the live connections; cleared when a pass starts. */
+  #doubted = false;
+  /**
+   * After a reconciliation succeeded, the next waits until then (performance.now()): failures
+   * that keep coming without an outage (a change the store refuses) cost one pass per reap
+   * interval, not one per second, since a pass touches every entry of the node.
+   */
+  #calmUntil = 0;
   readonly #failures: FailureLog;
 
   constructor(options: UpkeepOptions) {
     this.#options = options;
+    this.#live = { all: options.connections, get: options.connection, admitting: options.admitting };
     this.#failures = new FailureLog(options.context.logger, 'cluster upkeep');
     options.membership.onLost(() => {
-      this.#restoreRequested = true;
+      options.context.logger.warn('cluster state lost this node\'s entries; restoring them');
+      this.#doubted = true;
       this.#kick();
     });
   }
@@ -45,83 +64,82 @@ export class ClusterUpkeep {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
     this.#timer = undefined;
+    this.#retry = undefined;
     await this.#running;
   }
 
-  /** One pass at a time: restore if asked, then reap. */
-  #kick(): void {
-    this.#running ??= this.#pass().finally(() => (this.#running = undefined));
+  /**
+   * A change of shared state failed: it may or may not have been applied. Cheap (the hot path
+   * calls it on every failure during an outage): it only schedules a reconciliation.
+   */
+  doubt(): void {
+    this.#doubted = true;
+    this.#retrySoon();
   }
 
+  #retrySoon(): void {
+    if (this.#retry !== undefined || this.#stopped) return;
+    const soon = Math.min(RECONCILE_RETRY_MS, this.#options.reapIntervalMs);
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#kick();
+    }, Math.max(soon, this.#calmUntil - performance.now()));
+    this.#retry.unref();
+  }
+
+  /** One pass at a time: reconcile if in doubt, then reap. */
+  #kick(): void {
+    if (this.#stopped) return;
+    this.#running ??= this.#pass().finally(() => {
+      this.#running = undefined;
+      if (this.#doubted) this.#retrySoon();
+    });
+  }
+
+  /** Reconciling and reaping are independent: one failing does not hold the other back. */
   async #pass(): Promise<void> {
     const { logger } = this.#options.context;
-    try {
-      if (this.#restoreRequested) {
-        this.#restoreRequested = false;
-        await this.#restore();
+    let failure: unknown;
+    if (this.#doubted && performance.now() >= this.#calmUntil) {
+      this.#doubted = false;
+      try {
+        await this.#reconcile();
+        this.#calmUntil = performance.now() + this.#options.reapIntervalMs;
+      } catch (error) {
+        this.#doubted = true;
+        failure = error;
       }
+    }
+    try {
       const orphans = await this.#options.membership.claimOrphans();
       if (orphans.length > 0) {
         logger.warn({ entries: orphans.length }, 'cleaning up after a node that stopped responding');
         await this.#reap(orphans);
       }
-      this.#failures.succeeded();
     } catch (error) {
-      this.#failures.failed(error);
+      failure ??= error;
+    }
+    if (failure === undefined) this.#failures.succeeded();
+    else this.#failures.failed(failure);
+  }
+
+  async #reconcile(): Promise<void> {
+    const { context, apps, membership } = this.#options;
+    const outcome = await reconcile({ context, apps, membership, live: this.#live });
+    if (outcome.retired > 0 || outcome.reasserted > 0) {
+      context.logger.warn(outcome, 'reconciled this node\'s cluster state with its live connections');
     }
   }
 
   async #reap(orphans: readonly OwnedEntry[]): Promise<void> {
-    const { context, apps } = this.#options;
-    const cache = new Map<string, App | undefined>();
-    const appOf = async (id: string): Promise<App | undefined> => {
-      if (!cache.has(id)) cache.set(id, await apps.findById(id));
-      return cache.get(id);
-    };
+    const apps = appLookup(this.#options.apps);
     for (const entry of orphans) {
-      const app = await appOf(entry.appId);
-      if (app === undefined) continue;
-      switch (entry.kind) {
-        case 'subscription':
-          await leaveState(context, app, entry.channel, entry.socketId);
-          break;
-        case 'user':
-          await signOutState(context, app, entry.userId, entry.socketId);
-          break;
-        case 'connection':
-          await context.state.connections.remove(app.id, entry.socketId);
-          break;
-      }
-    }
-  }
-
-  /** Re-asserts this node's entries; reports what others must learn again (members, users). */
-  async #restore(): Promise<void> {
-    const { context } = this.#options;
-    context.logger.warn('cluster state lost this node\'s entries; restoring them');
-    for (const connection of this.#options.connections()) {
-      if (connection.closing) continue;
-      const { app, socketId } = connection;
-      await context.state.connections.add(app.id, socketId, undefined);
-      for (const subscription of connection.subscriptions.values()) {
-        const { channel, member } = subscription;
-        const result = await context.state.channels.join({
-          appId: app.id,
-          channel,
-          socketId,
-          member,
-          transitionDelayMs: hasWebhooks(app) ? context.settings.transitionDelayMs : undefined,
-        });
-        if (!result.ok) continue;
-        if (result.memberAdded && member !== undefined) publishMemberAdded(context, app, channel, member, socketId);
-        if (member === undefined) context.subscriptionCounts.changed(app, channel, result.subscriptionCount);
-      }
-      const user = connection.user;
-      if (user !== undefined && (await context.state.users.add(app.id, user.id, socketId))) {
-        publishWatchlist(context, app, user.id, 'online');
-      }
+      const app = await apps(entry.appId);
+      if (app !== undefined) await retire(this.#options.context, app, entry);
     }
   }
 }

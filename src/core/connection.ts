@@ -72,6 +72,14 @@ export class Connection implements Subscriber, TransportListener {
     return this.#closing || this.#transportClosed || this.transport.closing;
   }
 
+  /**
+   * True while a message waits on cluster state (a subscribe, unsubscribe or sign-in in flight):
+   * until it settles, `subscriptions` and `user` may not yet match what the state holds.
+   */
+  get busy(): boolean {
+    return this.#busy;
+  }
+
   start(): void {
     this.send(new Frame(encodeConnectionEstablished(this.socketId, this.context.settings.activityTimeoutSeconds)));
     this.transport.attach(this);

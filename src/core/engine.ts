@@ -21,6 +21,7 @@ import { originAllowed } from './origins.js';
 import { SubscriptionCounts } from './subscription-counts.js';
 import type { Logger } from './logger.js';
 import { Transitions } from './transitions.js';
+import { watchChanges } from './watched-state.js';
 import type { WebhookSink } from './webhook-sink.js';
 
 export interface EngineOptions {
@@ -51,6 +52,8 @@ export class Engine implements BrokerHandlers {
   readonly hub = new Hub();
   readonly #options: EngineOptions;
   readonly #connections = new Map<string, Connection>();
+  /** Socket ids registered (or being registered) in cluster state and not yet in #connections. */
+  readonly #admitting = new Set<string>();
   readonly #context: EngineContext;
   #draining = false;
   #livenessTimer: NodeJS.Timeout | undefined;
@@ -63,11 +66,13 @@ export class Engine implements BrokerHandlers {
     const routes = new ChannelRoutes(options.broker, (error, appId, channel) =>
       logger.warn({ err: error, app: appId, channel }, 'broker unsubscribe failed'),
     );
+    // A failed change leaves the shared state in doubt: the upkeep reconciles it.
+    const state = watchChanges(options.state, () => this.#upkeep?.doubt());
     this.#context = {
       settings: options.settings,
       hub: this.hub,
       routes,
-      state: options.state,
+      state,
       transitions: new Transitions({
         channels: options.state.channels,
         apps: options.apps,
@@ -94,6 +99,8 @@ export class Engine implements BrokerHandlers {
             apps: options.apps,
             membership,
             connections: () => this.#connections.values(),
+            connection: (socketId) => this.#connections.get(socketId),
+            admitting: (socketId) => this.#admitting.has(socketId),
             reapIntervalMs: options.settings.reapIntervalMs,
           });
   }
@@ -140,17 +147,28 @@ export class Engine implements BrokerHandlers {
     }
 
     let socketId = newSocketId();
-    while (this.#connections.has(socketId)) socketId = newSocketId();
+    while (this.#connections.has(socketId) || this.#admitting.has(socketId)) socketId = newSocketId();
+    this.#admitting.add(socketId);
+    try {
+      await this.#admit(app, transport, socketId);
+    } finally {
+      this.#admitting.delete(socketId);
+    }
+  }
+
+  /** Registers the connection under the app's quota; the socket id is in #admitting meanwhile. */
+  async #admit(app: App, transport: Transport, socketId: string): Promise<void> {
+    const { connections } = this.#context.state;
     let admitted: boolean;
     try {
-      admitted = await this.#options.state.connections.add(app.id, socketId, app.maxConnections);
+      admitted = await connections.add(app.id, socketId, app.maxConnections);
     } catch (error) {
       this.#options.logger.error({ err: error, app: app.id }, 'connection registration failed');
       return reject(transport, CloseReasons.serverShutdown);
     }
     if (!admitted) return reject(transport, CloseReasons.overConnectionQuota);
     if (this.#draining) {
-      await this.#options.state.connections.remove(app.id, socketId);
+      await connections.remove(app.id, socketId);
       return reject(transport, CloseReasons.serverShutdown);
     }
     const connection = new Connection(this.#context, app, transport, socketId);

@@ -11,7 +11,10 @@ import { WATCHLIST_EVENTS, watchlistEventsData, type WatchlistEvent } from '../p
 import type { EngineContext } from './engine-context.js';
 import { hasWebhooks } from './webhook-sink.js';
 
-/** Removes one subscription from cluster state and reports what that changed. Never rejects. */
+/**
+ * Removes one subscription from cluster state and reports what that changed. Never rejects: a
+ * failure is logged here and reconciled later (the engine's state reports it to ClusterUpkeep).
+ */
 export async function leaveState(context: EngineContext, app: App, channel: string, socketId: string): Promise<void> {
   try {
     const result = await context.state.channels.leave({

@@ -140,7 +140,10 @@ export function handleUnsubscribe(connection: Connection, channel: string): Prom
   return subscription === undefined ? undefined : leaveChannel(connection, subscription);
 }
 
-/** Leaves one channel. Never rejects: a cluster-state failure is logged (node expiry repairs it). */
+/**
+ * Leaves one channel. Never rejects: a cluster-state failure is logged, and the node reconciles
+ * the state with its live connections once the store answers again (cluster-upkeep.ts).
+ */
 export async function leaveChannel(connection: Connection, subscription: Subscription): Promise<void> {
   const { context, app, socketId } = connection;
   const { channel } = subscription;

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,23 +21,42 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+export interface PrivateRedisOptions {
+  /**
+   * Keep the data across restarts, as a production Redis with appendonly does: an append-only
+   * file in a temporary directory, fsynced on every write so a SIGKILL loses nothing.
+   */
+  readonly persistent?: boolean;
+}
+
 export class PrivateRedis {
   readonly port: number;
+  readonly #persistent: boolean;
+  #dataDir: string | undefined;
   #child: ChildProcess | undefined;
 
-  constructor(port: number) {
+  constructor(port: number, options: PrivateRedisOptions = {}) {
     this.port = port;
+    this.#persistent = options.persistent ?? false;
   }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Starts redis-server (no persistence: a restart comes back empty) and waits until it accepts. */
+  /**
+   * Starts redis-server and waits until it accepts. Without `persistent` a restart comes back
+   * empty; with it, a restart reloads everything written before.
+   */
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', ''];
+    if (this.#persistent) {
+      this.#dataDir ??= await mkdtemp(join(tmpdir(), 'sb-redis-'));
+      args.push('--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.#dataDir);
+    } else {
+      args.push('--appendonly', 'no');
+    }
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'ignore'] });
     this.#child = child;
     await new Promise<void>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
@@ -54,6 +73,12 @@ export class PrivateRedis {
     if (child === undefined || child.exitCode !== null) return;
     child.kill('SIGKILL');
     await once(child, 'exit');
+  }
+
+  /** Kills the server and removes its data, if it kept any. */
+  async close(): Promise<void> {
+    await this.kill();
+    if (this.#dataDir !== undefined) await rm(this.#dataDir, { recursive: true, force: true });
   }
 }
 

@@ -97,6 +97,7 @@ export async function createNatsClusterState(
         await openBuckets(link, names, options);
       },
       onOrphanCleared: (incarnation) => sessions.forgetOwner(incarnation),
+      onStartedAfresh: (previous) => sessions.renewOwner(previous),
       onError: options.onError,
     });
     await membership.start();

@@ -18,6 +18,13 @@
  *   node stop at zero).
  * - For one node timeout after connecting or reconnecting, a node claims nobody: after a NATS
  *   outage every heartbeat may have expired, and the others need a beat to show they live.
+ * - A node that doubts its entries (a change failed: applied or not, nobody knows) starts afresh
+ *   (`ownEntries`): it registers a new incarnation, switches to it and drops the previous one's
+ *   heartbeat. The engine then re-asserts every live entry under the new incarnation, and the
+ *   previous one is claimed like a dead node (possibly by this node) once the timeout after the
+ *   reconnection has passed: what it held and no live connection backs goes away, exactly once,
+ *   since the live entries are counted under the new incarnation too. Counts per incarnation are
+ *   why: removing an entry whose removal may already have been applied is not idempotent.
  */
 import type { NodeMembership, OwnedEntry } from '../ownership.js';
 import { isConflict, type KvStore } from './kv-store.js';
@@ -42,6 +49,11 @@ export interface MembershipOptions {
    * to remove what it left outside ownership keys; if it throws, the next pass calls it again.
    */
   readonly onOrphanCleared?: (incarnation: string) => Promise<void>;
+  /**
+   * Called after this node started afresh, to move what it registered under the previous
+   * incarnation and still holds (HTTP sessions); a failure is reported, not retried.
+   */
+  readonly onStartedAfresh?: (previous: string) => Promise<void>;
   readonly onError: (error: unknown, what: string) => void;
 }
 
@@ -91,9 +103,16 @@ export class NatsMembership implements NodeMembership {
 
   /** Heartbeat first: a node that finds the registration must find the heartbeat too. */
   async #register(): Promise<void> {
-    const { alive, state, names, owned } = this.#options;
-    this.#aliveRevision = await alive.put(names.alive(owned.owner), BEAT);
-    this.#registrationRevision = await state.put(names.node(owned.owner), JSON.stringify({ node: this.nodeId }));
+    const revisions = await this.#registerAs(this.#options.owned.owner);
+    this.#aliveRevision = revisions.alive;
+    this.#registrationRevision = revisions.registration;
+  }
+
+  async #registerAs(owner: string): Promise<{ alive: number; registration: number }> {
+    const { alive, state, names } = this.#options;
+    const aliveRevision = await alive.put(names.alive(owner), BEAT);
+    const registration = await state.put(names.node(owner), JSON.stringify({ node: this.nodeId }));
+    return { alive: aliveRevision, registration };
   }
 
   async #beat(): Promise<void> {
@@ -131,6 +150,47 @@ export class NatsMembership implements NodeMembership {
 
   onLost(listener: () => void): void {
     this.#listeners.push(listener);
+  }
+
+  /** Starts afresh as a new incarnation that owns nothing (see the top of this file). */
+  async ownEntries(): Promise<readonly OwnedEntry[]> {
+    this.#options.link.assertConnected();
+    while (this.#beating !== undefined) await this.#beating;
+    const renewing = this.#startAfresh();
+    this.#beating = renewing.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => (this.#beating = undefined));
+    const previous = await renewing;
+    try {
+      await this.#options.onStartedAfresh?.(previous);
+    } catch (error) {
+      this.#options.onError(error, 'moving HTTP sessions to the new incarnation');
+    }
+    return [];
+  }
+
+  /**
+   * Registers the next incarnation before switching to it, so that a failure leaves this node
+   * on the current one (the caller tries again); then drops the previous heartbeat, so that the
+   * previous incarnation can be claimed without waiting for it to expire. Returns the previous one.
+   */
+  async #startAfresh(): Promise<string> {
+    const { alive, owned, onError } = this.#options;
+    const revisions = await this.#registerAs(owned.successor);
+    const previousAlive = this.#aliveRevision;
+    const previous = owned.owner;
+    owned.renew();
+    this.#aliveRevision = revisions.alive;
+    this.#registrationRevision = revisions.registration;
+    this.#claims.clear();
+    try {
+      await alive.removeRevision(previousAlive);
+    } catch (error) {
+      // It expires on its own within the node timeout.
+      if (!isNatsOutage(error)) onError(error, 'removing the previous heartbeat');
+    }
+    return previous;
   }
 
   async claimOrphans(): Promise<readonly OwnedEntry[]> {

@@ -90,6 +90,26 @@ export class NatsSessionRegistry implements SessionRegistry {
   }
 
   /**
+   * Moves the entries of `previous`, an earlier incarnation of this node, to the current one:
+   * the node started afresh while still holding those sessions, and a holder whose heartbeat is
+   * gone counts as absent (another node would open a second session of the same id).
+   */
+  async renewOwner(previous: string): Promise<void> {
+    const keys = await this.#state.keys(this.#names.httpSessions);
+    const mine = JSON.stringify({ node: this.#nodeId, owner: this.#owned.owner });
+    await mapBounded(keys, SWEEP_CONCURRENCY, async (key) => {
+      const current = await this.#state.get(key, parseHolder);
+      if (current?.value.owner !== previous) return;
+      try {
+        await this.#state.update(key, mine, current.revision);
+      } catch (error) {
+        // Another node took it over meanwhile: it stands.
+        if (!isConflict(error)) throw error;
+      }
+    });
+  }
+
+  /**
    * Removes every entry held by the dead incarnation `owner`. An entry another node took over in
    * the meantime has a new revision and is left alone.
    */

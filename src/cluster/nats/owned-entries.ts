@@ -10,7 +10,9 @@
  * them), while a survivor removes what the old incarnation left. Both are exact, because each
  * incarnation's counts are its own.
  *
- * Entries claimed from a dead node are held here too, under that node's id, until removed.
+ * Entries claimed from a dead node are held here too, apart, under that node's id, until removed.
+ * A node may claim an earlier incarnation of its own, so the same entry can be held both as this
+ * incarnation's and as a claimed one; a removal takes the claimed one first (see `remove`).
  */
 import { encodeOwned, type OwnedEntry } from '../ownership.js';
 import type { KvStore } from './kv-store.js';
@@ -34,7 +36,10 @@ export class OwnedEntries {
   readonly #names: NatsNames;
   readonly #nodeId: string;
   readonly #onError: (error: unknown, what: string) => void;
+  /** This incarnation's entries, by encoded entry. */
   readonly #held = new Map<string, Held>();
+  /** Entries claimed from dead incarnations: encoded entry -> owner -> held. */
+  readonly #adopted = new Map<string, Map<string, Held>>();
   #incarnation = 0;
 
   constructor(store: KvStore, names: NatsNames, nodeId: string, onError: (error: unknown, what: string) => void) {
@@ -49,9 +54,18 @@ export class OwnedEntries {
     return `${this.#nodeId}#${this.#incarnation}`;
   }
 
-  /** Forgets every entry and starts a new incarnation (the previous one was claimed or lost). */
+  /** The owner of the next incarnation, which `renew` switches to. */
+  get successor(): string {
+    return `${this.#nodeId}#${this.#incarnation + 1}`;
+  }
+
+  /**
+   * Forgets every entry and starts a new incarnation (the previous one was claimed or lost, or
+   * this node starts afresh; whoever claims the previous one removes what it holds).
+   */
   renew(): void {
     this.#held.clear();
+    this.#adopted.clear();
     this.#incarnation += 1;
   }
 
@@ -79,6 +93,11 @@ export class OwnedEntries {
       if (!kept(result)) {
         this.#forget(id, held);
         await this.#purge(key);
+      } else if (owner !== this.owner) {
+        // The node renewed its incarnation while this entry was being counted under the previous
+        // one, which is cleaned up like a dead node's: count it again under the current one. The
+        // caller reports the first count's transitions (the second sees the entry present).
+        await this.add(entry, memberKey, count, kept);
       }
       return result;
     } catch (error) {
@@ -95,9 +114,12 @@ export class OwnedEntries {
    */
   async remove<R>(entry: OwnedEntry, uncount: (held: Held) => Promise<R>): Promise<R | undefined> {
     const id = encodeOwned(entry);
-    const held = this.#held.get(id);
+    // A claimed copy goes first: the one a survivor's removal is for. Should the live connection
+    // close meanwhile, its own removal takes the claimed copy and the survivor's the live one, and
+    // both are gone all the same.
+    const held = this.#takeAdopted(id) ?? this.#held.get(id);
     if (held === undefined) return undefined;
-    this.#held.delete(id);
+    if (this.#held.get(id) === held) this.#held.delete(id);
     try {
       await held.counted;
     } catch {
@@ -111,9 +133,25 @@ export class OwnedEntries {
   /** Holds an entry claimed from a dead node, so that removing it takes away that node's count. */
   adopt(entry: OwnedEntry, memberKey: string | undefined, key: string, owner: string): boolean {
     const id = encodeOwned(entry);
-    if (this.#held.has(id)) return false;
-    this.#held.set(id, { key, owner, memberKey, counted: Promise.resolve() });
+    let owners = this.#adopted.get(id);
+    if (owners?.has(owner) === true) return false;
+    if (owners === undefined) {
+      owners = new Map();
+      this.#adopted.set(id, owners);
+    }
+    owners.set(owner, { key, owner, memberKey, counted: Promise.resolve() });
     return true;
+  }
+
+  #takeAdopted(id: string): Held | undefined {
+    const owners = this.#adopted.get(id);
+    if (owners === undefined) return undefined;
+    const first = owners.values().next();
+    if (first.done === true) return undefined;
+    const held = first.value;
+    owners.delete(held.owner);
+    if (owners.size === 0) this.#adopted.delete(id);
+    return held;
   }
 
   #forget(id: string, held: Held): void {

@@ -128,6 +128,8 @@ class RedisMembership implements NodeMembership {
   readonly #listeners: (() => void)[] = [];
   #timer: NodeJS.Timeout | undefined;
   #beating: Promise<void> | undefined;
+  /** When the connection was last re-established (performance.now()); never, before a reconnect. */
+  #reconnectedAt = Number.NEGATIVE_INFINITY;
 
   constructor(redis: Redis, keys: RedisKeys, options: RedisStateOptions) {
     this.nodeId = options.nodeId;
@@ -135,6 +137,8 @@ class RedisMembership implements NodeMembership {
     this.#keys = keys;
     this.#ttlMs = options.nodeTtlMs;
     this.#failures = new FailureLog(options.logger, 'Redis heartbeat');
+    // Registered after the first connection, so only reconnections count.
+    redis.on('ready', () => (this.#reconnectedAt = performance.now()));
   }
 
   /** Registers this node and keeps its heartbeat fresh (several beats per TTL). */
@@ -163,7 +167,13 @@ class RedisMembership implements NodeMembership {
     this.#listeners.push(listener);
   }
 
+  /**
+   * For one node timeout after a reconnection, claims nobody: after an outage longer than the
+   * timeout (a Redis that keeps its data) every heartbeat has expired, and the other nodes need a
+   * beat to show they live, or their live members would be removed and restored.
+   */
   async claimOrphans(): Promise<readonly OwnedEntry[]> {
+    if (performance.now() - this.#reconnectedAt < this.#ttlMs) return [];
     const flat = (await CLAIM_ORPHANS.run(this.#redis, [this.#keys.nodes], [this.#keys.prefix, this.nodeId])) as (
       | string
       | string[]
@@ -176,6 +186,12 @@ class RedisMembership implements NodeMembership {
       }
     }
     return entries;
+  }
+
+  /** The owned set, as the scripts keep it: every change of an entry and its ownership is atomic. */
+  async ownEntries(): Promise<readonly OwnedEntry[]> {
+    const texts = await this.#redis.smembers(this.#keys.owned(this.nodeId));
+    return texts.flatMap((text) => decodeOwned(text) ?? []);
   }
 
   /**
