@@ -6,7 +6,8 @@
  * above the cap for `SLOW_CONSUMER_GRACE_MS`, or at once when they would go over
  * `SLOW_CONSUMER_CEILING` times the cap, so the memory a connection holds stays bounded whatever it
  * does. Judged whenever bytes are queued for the client or its socket drains; the clock is
- * injected so that tests need not wait.
+ * injected so that tests need not wait. The description of websocket.maxBufferedBytes (config
+ * schema) and docs/features.md state both constants: change them together.
  */
 
 /** How long pending bytes may stay above the cap before the reader counts as too slow. */
