@@ -195,7 +195,8 @@ export class WebSocketTransport implements Transport {
     const reason = truncateReason(message);
     this.#ws.close(code, reason);
     this.#armTerminate(true);
-    this.#closed(code, reason);
+    // Not from inside send(): the caller may be iterating over the subscribers being released.
+    queueMicrotask(() => this.#closed(code, reason));
   }
 
   /**
