@@ -120,6 +120,7 @@ export class Switchboard {
       maxPayloadBytes: config.websocket.maxPayloadBytes,
       maxBufferedBytes: config.websocket.maxBufferedBytes,
       compression: config.websocket.compression,
+      now,
     });
     const directory = new LocalSessionDirectory(config.httpTransports.maxSessionsPerApp);
     const registry = state.sessions;

@@ -105,7 +105,9 @@ export const configSchema = z.strictObject({
       maxPayloadBytes: positiveInt().default(102_400).describe('Largest incoming WebSocket message; larger ones close with 1009.'),
       maxBufferedBytes: positiveInt()
         .default(1_048_576)
-        .describe('Outgoing bytes a connection may have queued; a slower reader is closed with 4100.'),
+        .describe(
+          'Outgoing bytes a WebSocket may have pending (queued or in its socket buffer) for long: a reader that stays above it for 5 s, or goes above 4 times it, is closed with 4100. A burst it drains within 5 s is not slowness.',
+        ),
       compression: z.boolean().default(false).describe('Negotiate permessage-deflate (costs CPU and memory per connection).'),
     })
     .prefault({})

@@ -1,6 +1,7 @@
 /**
  * The outgoing frames of one transport: bounded in bytes, and flushed by its owner once per
  * event-loop turn (the first frame queued in a turn registers one flush with the scheduler).
+ * What is still queued has not been handed to the socket, so it can be dropped (`clear`).
  */
 import type { Frame } from '../protocol/frame.js';
 import type { FlushScheduler } from './flush-scheduler.js';
@@ -29,6 +30,11 @@ export class FrameQueue {
     return this.#frames.length;
   }
 
+  /** Bytes queued. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /**
    * Queues a frame unless the queue plus `bufferedBytes` (already written, not yet sent) would
    * go over the cap; then nothing is queued and the caller closes the slow reader.
@@ -50,6 +56,22 @@ export class FrameQueue {
     this.#frames = [];
     this.#bytes = 0;
     return frames;
+  }
+
+  /**
+   * Hands frames in order to `write`, removing each one written, until the queue is empty or
+   * `write` returns false (the frame it was given counts as written; the rest stay queued).
+   */
+  writeWhile(write: (frame: Frame) => boolean): void {
+    const frames = this.#frames;
+    let written = 0;
+    while (written < frames.length) {
+      const frame = frames[written] as Frame;
+      written += 1;
+      this.#bytes -= frame.size;
+      if (!write(frame)) break;
+    }
+    this.#frames = written === frames.length ? [] : frames.slice(written);
   }
 
   clear(): void {

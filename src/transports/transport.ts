@@ -4,10 +4,12 @@
  *
  * Contract:
  * - `send` queues a frame; queued frames are written together at most once per event-loop turn.
- *   A transport whose reader falls behind (queued bytes over its cap) closes itself with 4100;
- *   memory per connection stays bounded.
+ *   A transport whose reader falls behind (queued bytes over its cap; for a WebSocket, for longer
+ *   than a grace period) closes itself with 4100; memory per connection stays bounded.
  * - `close` writes everything queued, then the close code and reason; later sends are dropped.
- * - `listener.onClose` is called exactly once, whoever closed.
+ * - `listener.onClose` is called exactly once, whoever closed, as soon as the connection is over
+ *   for the client (a WebSocket: its close frame, or the server's 4100), which can be before the
+ *   underlying socket has closed.
  * - Inbound text is delivered in order; `pause`/`resume` apply backpressure to the client.
  */
 import type { Frame } from '../protocol/frame.js';

@@ -6,9 +6,10 @@
 import type { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type Server } from 'ws';
 import type { Engine } from '../core/engine.js';
 import type { Logger } from '../core/logger.js';
+import { ClosingWebSocket } from './closing-websocket.js';
 import type { FlushScheduler } from './flush-scheduler.js';
 import { WebSocketTransport } from './websocket-transport.js';
 
@@ -19,17 +20,19 @@ export interface WebSocketEndpointOptions {
   readonly maxPayloadBytes: number;
   readonly maxBufferedBytes: number;
   readonly compression: boolean;
+  readonly now: () => number;
 }
 
 const APP_PATH = /^\/app\/([^/?]+)\/?$/;
 
 export class WebSocketEndpoint {
   readonly #options: WebSocketEndpointOptions;
-  readonly #server: WebSocketServer;
+  readonly #server: Server<typeof ClosingWebSocket>;
 
   constructor(options: WebSocketEndpointOptions) {
     this.#options = options;
     this.#server = new WebSocketServer({
+      WebSocket: ClosingWebSocket,
       noServer: true,
       clientTracking: false,
       maxPayload: options.maxPayloadBytes,
@@ -58,6 +61,7 @@ export class WebSocketEndpoint {
         scheduler: this.#options.scheduler,
         maxBufferedBytes: this.#options.maxBufferedBytes,
         compression: this.#options.compression,
+        now: this.#options.now,
       });
       const origin = request.headers.origin;
       this.#options.engine.accept(transport, { key, protocol, origin }).catch((error: unknown) => {
