@@ -36,6 +36,13 @@ export interface SwitchboardOptions {
 /** How long the node holding an HTTP session has to answer a request relayed to it. */
 const REMOTE_SESSION_DEADLINE_MS = 5_000;
 
+/**
+ * How long requests still in flight when the listener closes may take to be answered. During a
+ * shutdown every answer is immediate (503, 4200), so this only matters for a request that
+ * arrived just before the close; a slow sender is cut after it.
+ */
+const IN_FLIGHT_GRACE_MS = 1_000;
+
 interface SwitchboardParts {
   readonly nodeId: string;
   readonly logger: Logger;
@@ -209,7 +216,8 @@ export class Switchboard {
   /**
    * Graceful shutdown: /ready answers 503 and new clients get 4200, every client is closed with
    * 4200, pending webhook transitions are reported, webhooks are drained (memory queue) or handed
-   * to Redis, then the listener, the bus and the state are released. Idempotent; bounded by
+   * to Redis, then the bus and the state are released and last the listener: every client that
+   * arrives before it closes is answered, never reset. Idempotent; bounded by
    * `shutdownGracePeriod` (whatever is left then is cut off).
    */
   close(): Promise<void> {
@@ -236,12 +244,18 @@ export class Switchboard {
     await Promise.race([this.#webhooks.close(graceOver.signal), deadline]);
     // HTTP sessions still held (a close not yet delivered, an admission in flight) end now.
     this.#httpTransports?.close();
+    await Promise.allSettled([this.#broker.close(), this.#state.close()]);
+    // The listener closes last: until then every client that arrives is answered (503, 4200)
+    // without touching the bus or the state. Closing it also closes idle keep-alive connections;
+    // a request already in flight (an arrival that raced the close) gets a moment to be answered
+    // before whatever is left is cut.
     const serverClosed = new Promise<void>((resolve) => {
       if (!this.#server.listening) return resolve();
       this.#server.close(() => resolve());
     });
+    const inFlightOver = new Promise<void>((resolve) => setTimeout(resolve, IN_FLIGHT_GRACE_MS).unref());
+    await Promise.race([serverClosed, inFlightOver, deadline]);
     this.#server.closeAllConnections();
-    await Promise.allSettled([this.#broker.close(), this.#state.close()]);
     await Promise.race([serverClosed, deadline]);
     clearTimeout(timer);
     this.#logger.info('shut down');

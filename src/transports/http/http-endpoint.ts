@@ -17,7 +17,7 @@ import { corsHeaders, sendError } from '../../http/respond.js';
 import type { Route, RouteParams } from '../../http/router.js';
 import { ApiErrors, CloseReasons } from '../../protocol/errors.js';
 import type { FlushScheduler } from '../flush-scheduler.js';
-import { closeFrame, OPEN_FRAME, parseSendBody } from './http-frames.js';
+import { closeFrame, OPEN_FRAME, parseSendBody, refusalFrames } from './http-frames.js';
 import { HttpSession, type HttpSessionLimits } from './http-session.js';
 import { ReceiveResponse, type ReceiveKind } from './receive-response.js';
 import type { ForwardOutcome, RemoteSessions } from './remote-sessions.js';
@@ -130,6 +130,12 @@ export class HttpEndpoint {
           return;
         }
         case 'nowhere': {
+          if (this.#options.engine.draining) {
+            // No new session while shutting down, and no registry call (the state may be closing).
+            const { code, message } = CloseReasons.serverShutdown;
+            new ReceiveResponse(kind, request, response).finish(refusalFrames(code, message));
+            return;
+          }
           const claim = await this.#claim(address.id, request, response);
           if (claim === undefined) return;
           if (claim.owner === 'other') {
