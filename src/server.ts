@@ -154,6 +154,7 @@ export class Switchboard {
       router,
       logger,
       keepAliveTimeoutSeconds: config.http.keepAliveTimeout,
+      requestTimeoutSeconds: config.http.requestTimeout,
       onUpgrade: (request, socket, head) => websocket.handleUpgrade(request, socket, head),
     });
     return new Switchboard(config, {

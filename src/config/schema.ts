@@ -114,6 +114,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       maxBodyBytes: positiveInt().default(1_048_576).describe('Largest HTTP API request body (413 over it).'),
       keepAliveTimeout: positiveInt().default(65).describe('Seconds an idle keep-alive HTTP connection stays open.'),
+      requestTimeout: positiveInt()
+        .default(30)
+        .describe(
+          'Seconds a client has to send a whole HTTP request, headers and body (HTTP API calls, xhr_send, upgrades); a slower one gets 408 and is disconnected.',
+        ),
     })
     .prefault({})
     .describe('HTTP server.'),
