@@ -13,6 +13,7 @@ import type { Broker, BrokerHandlers } from './cluster/broker.js';
 import type { ClusterState } from './cluster/cluster-state.js';
 import { clusterDriverOf, connectCluster } from './cluster/drivers.js';
 import type { Config } from './config/schema.js';
+import { AddressLimits } from './core/address-limits.js';
 import { Engine } from './core/engine.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { createHttpServer, healthRoutes } from './http/http-server.js';
@@ -119,6 +120,7 @@ export class Switchboard {
       },
     });
     relay.engine = engine;
+    const addressLimits = new AddressLimits(config.perAddress, now);
     const scheduler = new FlushScheduler();
     const websocket = new WebSocketEndpoint({
       engine,
@@ -127,6 +129,7 @@ export class Switchboard {
       maxPayloadBytes: config.websocket.maxPayloadBytes,
       maxBufferedBytes: config.websocket.maxBufferedBytes,
       compression: config.websocket.compression,
+      addressLimits,
     });
     const directory = new LocalSessionDirectory(config.httpTransports.maxSessionsPerApp);
     const registry = state.sessions;
@@ -142,7 +145,7 @@ export class Switchboard {
     }
     const cluster = registry === undefined || relay.remoteSessions === undefined ? undefined : { registry, remote: relay.remoteSessions };
     const httpTransports = config.httpTransports.enabled
-      ? createHttpTransports(config, { engine, scheduler, logger, directory, cluster })
+      ? createHttpTransports(config, { engine, scheduler, logger, directory, cluster, addressLimits })
       : undefined;
     state.membership?.onLost(() => void httpTransports?.reclaimSessions());
     const router = new Router([
@@ -265,7 +268,7 @@ export class Switchboard {
 
 function createHttpTransports(
   config: Config,
-  parts: Pick<HttpEndpointOptions, 'engine' | 'scheduler' | 'logger' | 'directory' | 'cluster'>,
+  parts: Pick<HttpEndpointOptions, 'engine' | 'scheduler' | 'logger' | 'directory' | 'cluster' | 'addressLimits'>,
 ): HttpEndpoint {
   const settings = config.httpTransports;
   return new HttpEndpoint({

@@ -122,6 +122,26 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('HTTP server.'),
+  perAddress: z
+    .strictObject({
+      maxConnections: positiveInt()
+        .optional()
+        .describe(
+          'Open connections (WebSockets and HTTP fallback sessions) one remote address may hold on this node; a new one over it closes with 4101. Unlimited when absent.',
+        ),
+      connectionsPerSecond: positiveInt()
+        .optional()
+        .describe(
+          'New connections one remote address may open per second on this node (bursts of this many, refilled over a second); over it they close with 4102. Unlimited when absent.',
+        ),
+      maxTrackedAddresses: positiveInt()
+        .default(100_000)
+        .describe('Most idle addresses remembered for connectionsPerSecond; the least recently seen are forgotten first.'),
+    })
+    .prefault({})
+    .describe(
+      'Limits per remote address (the TCP peer), off by default. Behind a proxy every client shares its address: set them on the proxy instead. pusher-js reconnects after a back-off on 4101/4102.',
+    ),
   httpPath: z
     .string()
     .regex(/^(\/[^/?#\s]+)*$/, 'must be empty or start with / and not end with /')

@@ -7,8 +7,11 @@ import type { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import type { AddressLimits } from '../core/address-limits.js';
 import type { Engine } from '../core/engine.js';
 import type { Logger } from '../core/logger.js';
+import { remoteAddressOf } from '../http/remote-address.js';
+import { encodeError } from '../protocol/codec.js';
 import type { FlushScheduler } from './flush-scheduler.js';
 import { WebSocketTransport } from './websocket-transport.js';
 
@@ -19,6 +22,8 @@ export interface WebSocketEndpointOptions {
   readonly maxPayloadBytes: number;
   readonly maxBufferedBytes: number;
   readonly compression: boolean;
+  /** Per remote address limits; a connection over them is closed with their code. */
+  readonly addressLimits?: AddressLimits | undefined;
 }
 
 const APP_PATH = /^\/app\/([^/?]+)\/?$/;
@@ -53,6 +58,15 @@ export class WebSocketEndpoint {
     }
     const protocol = url.searchParams.get('protocol');
     this.#server.handleUpgrade(request, socket, head, (ws) => {
+      const admission = this.#options.addressLimits?.admit(remoteAddressOf(request));
+      if (admission?.admitted === false) {
+        // Refused before any protocol work: pusher:error, then the close (pusher-js backs off).
+        const { code, message } = admission.reason;
+        ws.send(encodeError(code, message));
+        ws.close(code, message);
+        return;
+      }
+      if (admission !== undefined) ws.once('close', admission.release);
       if (socket instanceof Socket) socket.setNoDelay(true);
       const transport = new WebSocketTransport(ws, socket, request.socket.remoteAddress, {
         scheduler: this.#options.scheduler,
