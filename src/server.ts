@@ -16,6 +16,7 @@ import type { Config } from './config/schema.js';
 import { AddressLimits } from './core/address-limits.js';
 import { Engine } from './core/engine.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { AcceptGuard } from './http/accept-guard.js';
 import { createHttpServer, healthRoutes } from './http/http-server.js';
 import { Router } from './http/router.js';
 import { FlushScheduler } from './transports/flush-scheduler.js';
@@ -52,6 +53,7 @@ interface SwitchboardParts {
   readonly webhooks: Webhooks;
   readonly engine: Engine;
   readonly server: Server;
+  readonly acceptGuard: AcceptGuard;
   readonly httpTransports: HttpEndpoint | undefined;
   readonly developmentApp: boolean;
 }
@@ -63,6 +65,7 @@ export class Switchboard {
   readonly engine: Engine;
   readonly #logger: Logger;
   readonly #server: Server;
+  readonly #acceptGuard: AcceptGuard;
   readonly #broker: Broker;
   readonly #state: ClusterState;
   readonly #webhooks: Webhooks;
@@ -79,6 +82,7 @@ export class Switchboard {
     this.#webhooks = parts.webhooks;
     this.engine = parts.engine;
     this.#server = parts.server;
+    this.#acceptGuard = parts.acceptGuard;
     this.#httpTransports = parts.httpTransports;
     this.#developmentApp = parts.developmentApp;
   }
@@ -148,8 +152,9 @@ export class Switchboard {
       ? createHttpTransports(config, { engine, scheduler, logger, directory, cluster, addressLimits })
       : undefined;
     state.membership?.onLost(() => void httpTransports?.reclaimSessions());
+    const acceptGuard = new AcceptGuard(logger);
     const router = new Router([
-      ...healthRoutes(() => !engine.draining, VERSION),
+      ...healthRoutes(() => (engine.draining ? 'draining' : acceptGuard.canAccept() ? undefined : 'out of file descriptors'), VERSION),
       ...(httpTransports?.routes() ?? []),
       ...apiRoutes({ apps, engine, state, logger, now, maxBodyBytes: config.http.maxBodyBytes, limiter: new PublishLimiter(now) }),
     ]);
@@ -168,6 +173,7 @@ export class Switchboard {
       webhooks,
       engine,
       server,
+      acceptGuard,
       httpTransports,
       developmentApp: options.developmentApp ?? false,
     });
@@ -190,6 +196,7 @@ export class Switchboard {
         resolve();
       });
     });
+    this.#acceptGuard.start(this.#server);
     this.engine.start();
     const address = this.address;
     this.#logger.info(
@@ -249,6 +256,7 @@ export class Switchboard {
     // HTTP sessions still held (a close not yet delivered, an admission in flight) end now.
     this.#httpTransports?.close();
     await Promise.allSettled([this.#broker.close(), this.#state.close()]);
+    this.#acceptGuard.stop();
     // The listener closes last: until then every client that arrives is answered (503, 4200)
     // without touching the bus or the state. Closing it also closes idle keep-alive connections;
     // a request already in flight (an arrival that raced the close) gets a moment to be answered

@@ -18,16 +18,18 @@ export interface HttpServerOptions {
   readonly onUpgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
-export function healthRoutes(isReady: () => boolean, version: string): Route[] {
+/** `notReady` says why this process should get no new clients (e.g. 'draining'), or undefined. */
+export function healthRoutes(notReady: () => string | undefined, version: string): Route[] {
   return [
     { method: 'GET', path: '/', handler: (request, response) => sendJson(request, response, 200, { name: 'switchboard', version }) },
     {
       method: 'GET',
       path: '/ready',
-      handler: (request, response) =>
-        isReady()
-          ? sendJson(request, response, 200, { ready: true })
-          : sendJson(request, response, 503, { ready: false, reason: 'draining' }),
+      handler: (request, response) => {
+        const reason = notReady();
+        if (reason === undefined) sendJson(request, response, 200, { ready: true });
+        else sendJson(request, response, 503, { ready: false, reason });
+      },
     },
   ];
 }
