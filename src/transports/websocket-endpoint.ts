@@ -12,6 +12,7 @@ import type { Engine } from '../core/engine.js';
 import type { Logger } from '../core/logger.js';
 import { remoteAddressOf } from '../http/remote-address.js';
 import { encodeError } from '../protocol/codec.js';
+import { Frame } from '../protocol/frame.js';
 import type { FlushScheduler } from './flush-scheduler.js';
 import { WebSocketTransport } from './websocket-transport.js';
 
@@ -58,21 +59,22 @@ export class WebSocketEndpoint {
     }
     const protocol = url.searchParams.get('protocol');
     this.#server.handleUpgrade(request, socket, head, (ws) => {
-      const admission = this.#options.addressLimits?.admit(remoteAddressOf(request));
-      if (admission?.admitted === false) {
-        // Refused before any protocol work: pusher:error, then the close (pusher-js backs off).
-        const { code, message } = admission.reason;
-        ws.send(encodeError(code, message));
-        ws.close(code, message);
-        return;
-      }
-      if (admission !== undefined) ws.once('close', admission.release);
       if (socket instanceof Socket) socket.setNoDelay(true);
       const transport = new WebSocketTransport(ws, socket, request.socket.remoteAddress, {
         scheduler: this.#options.scheduler,
         maxBufferedBytes: this.#options.maxBufferedBytes,
         compression: this.#options.compression,
       });
+      const admission = this.#options.addressLimits?.admit(remoteAddressOf(request));
+      if (admission?.admitted === false) {
+        // Refused before any protocol work: pusher:error, then the close (pusher-js backs off);
+        // the transport's close handshake timeout bounds a client that never answers it.
+        const { code, message } = admission.reason;
+        transport.send(new Frame(encodeError(code, message)));
+        transport.close(code, message);
+        return;
+      }
+      if (admission !== undefined) ws.once('close', admission.release);
       const origin = request.headers.origin;
       this.#options.engine.accept(transport, { key, protocol, origin }).catch((error: unknown) => {
         this.#options.logger.error({ err: error }, 'connection admission failed');
