@@ -13,8 +13,10 @@ import type { Broker, BrokerHandlers } from './cluster/broker.js';
 import type { ClusterState } from './cluster/cluster-state.js';
 import { clusterDriverOf, connectCluster } from './cluster/drivers.js';
 import type { Config } from './config/schema.js';
+import { AddressLimits } from './core/address-limits.js';
 import { Engine } from './core/engine.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { AcceptGuard } from './http/accept-guard.js';
 import { createHttpServer, healthRoutes } from './http/http-server.js';
 import { Router } from './http/router.js';
 import { FlushScheduler } from './transports/flush-scheduler.js';
@@ -36,6 +38,13 @@ export interface SwitchboardOptions {
 /** How long the node holding an HTTP session has to answer a request relayed to it. */
 const REMOTE_SESSION_DEADLINE_MS = 5_000;
 
+/**
+ * How long requests still in flight when the listener closes may take to be answered. During a
+ * shutdown every answer is immediate (503, 4200), so this only matters for a request that
+ * arrived just before the close; a slow sender is cut after it.
+ */
+const IN_FLIGHT_GRACE_MS = 1_000;
+
 interface SwitchboardParts {
   readonly nodeId: string;
   readonly logger: Logger;
@@ -44,6 +53,7 @@ interface SwitchboardParts {
   readonly webhooks: Webhooks;
   readonly engine: Engine;
   readonly server: Server;
+  readonly acceptGuard: AcceptGuard;
   readonly httpTransports: HttpEndpoint | undefined;
   readonly developmentApp: boolean;
 }
@@ -55,6 +65,7 @@ export class Switchboard {
   readonly engine: Engine;
   readonly #logger: Logger;
   readonly #server: Server;
+  readonly #acceptGuard: AcceptGuard;
   readonly #broker: Broker;
   readonly #state: ClusterState;
   readonly #webhooks: Webhooks;
@@ -71,6 +82,7 @@ export class Switchboard {
     this.#webhooks = parts.webhooks;
     this.engine = parts.engine;
     this.#server = parts.server;
+    this.#acceptGuard = parts.acceptGuard;
     this.#httpTransports = parts.httpTransports;
     this.#developmentApp = parts.developmentApp;
   }
@@ -112,6 +124,7 @@ export class Switchboard {
       },
     });
     relay.engine = engine;
+    const addressLimits = new AddressLimits(config.perAddress, now);
     const scheduler = new FlushScheduler();
     const websocket = new WebSocketEndpoint({
       engine,
@@ -121,6 +134,7 @@ export class Switchboard {
       maxBufferedBytes: config.websocket.maxBufferedBytes,
       compression: config.websocket.compression,
       now,
+      addressLimits,
     });
     const directory = new LocalSessionDirectory(config.httpTransports.maxSessionsPerApp);
     const registry = state.sessions;
@@ -136,11 +150,12 @@ export class Switchboard {
     }
     const cluster = registry === undefined || relay.remoteSessions === undefined ? undefined : { registry, remote: relay.remoteSessions };
     const httpTransports = config.httpTransports.enabled
-      ? createHttpTransports(config, { engine, scheduler, logger, directory, cluster })
+      ? createHttpTransports(config, { engine, scheduler, logger, directory, cluster, addressLimits })
       : undefined;
     state.membership?.onLost(() => void httpTransports?.reclaimSessions());
+    const acceptGuard = new AcceptGuard(logger);
     const router = new Router([
-      ...healthRoutes(() => !engine.draining, VERSION),
+      ...healthRoutes(() => (engine.draining ? 'draining' : acceptGuard.canAccept() ? undefined : 'out of file descriptors'), VERSION),
       ...(httpTransports?.routes() ?? []),
       ...apiRoutes({ apps, engine, state, logger, now, maxBodyBytes: config.http.maxBodyBytes, limiter: new PublishLimiter(now) }),
     ]);
@@ -148,6 +163,7 @@ export class Switchboard {
       router,
       logger,
       keepAliveTimeoutSeconds: config.http.keepAliveTimeout,
+      requestTimeoutSeconds: config.http.requestTimeout,
       onUpgrade: (request, socket, head) => websocket.handleUpgrade(request, socket, head),
     });
     return new Switchboard(config, {
@@ -158,6 +174,7 @@ export class Switchboard {
       webhooks,
       engine,
       server,
+      acceptGuard,
       httpTransports,
       developmentApp: options.developmentApp ?? false,
     });
@@ -180,6 +197,7 @@ export class Switchboard {
         resolve();
       });
     });
+    this.#acceptGuard.start(this.#server);
     this.engine.start();
     const address = this.address;
     this.#logger.info(
@@ -210,7 +228,8 @@ export class Switchboard {
   /**
    * Graceful shutdown: /ready answers 503 and new clients get 4200, every client is closed with
    * 4200, pending webhook transitions are reported, webhooks are drained (memory queue) or handed
-   * to Redis, then the listener, the bus and the state are released. Idempotent; bounded by
+   * to Redis, then the bus and the state are released and last the listener: every client that
+   * arrives before it closes is answered, never reset. Idempotent; bounded by
    * `shutdownGracePeriod` (whatever is left then is cut off).
    */
   close(): Promise<void> {
@@ -237,12 +256,19 @@ export class Switchboard {
     await Promise.race([this.#webhooks.close(graceOver.signal), deadline]);
     // HTTP sessions still held (a close not yet delivered, an admission in flight) end now.
     this.#httpTransports?.close();
+    await Promise.allSettled([this.#broker.close(), this.#state.close()]);
+    this.#acceptGuard.stop();
+    // The listener closes last: until then every client that arrives is answered (503, 4200)
+    // without touching the bus or the state. Closing it also closes idle keep-alive connections;
+    // a request already in flight (an arrival that raced the close) gets a moment to be answered
+    // before whatever is left is cut.
     const serverClosed = new Promise<void>((resolve) => {
       if (!this.#server.listening) return resolve();
       this.#server.close(() => resolve());
     });
+    const inFlightOver = new Promise<void>((resolve) => setTimeout(resolve, IN_FLIGHT_GRACE_MS).unref());
+    await Promise.race([serverClosed, inFlightOver, deadline]);
     this.#server.closeAllConnections();
-    await Promise.allSettled([this.#broker.close(), this.#state.close()]);
     await Promise.race([serverClosed, deadline]);
     clearTimeout(timer);
     this.#logger.info('shut down');
@@ -251,7 +277,7 @@ export class Switchboard {
 
 function createHttpTransports(
   config: Config,
-  parts: Pick<HttpEndpointOptions, 'engine' | 'scheduler' | 'logger' | 'directory' | 'cluster'>,
+  parts: Pick<HttpEndpointOptions, 'engine' | 'scheduler' | 'logger' | 'directory' | 'cluster' | 'addressLimits'>,
 ): HttpEndpoint {
   const settings = config.httpTransports;
   return new HttpEndpoint({

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../apps/app-store.js';
-import { BodyTooLargeError, readBody } from '../http/read-body.js';
+import { BodyAbortedError, BodyTooLargeError, readBody } from '../http/read-body.js';
 import { sendError } from '../http/respond.js';
 import { ApiErrors } from '../protocol/errors.js';
 import { verifyRestRequest } from '../protocol/rest-auth.js';
@@ -35,6 +35,11 @@ export async function authenticate(
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
       sendError(request, response, ApiErrors.bodyTooLarge, `Request ${error.message}`, { connection: 'close' });
+      return undefined;
+    }
+    if (error instanceof BodyAbortedError) {
+      // Cut by the request deadline or gone: nobody to answer.
+      response.destroy();
       return undefined;
     }
     throw error;

@@ -116,9 +116,34 @@ export const configSchema = z.strictObject({
     .strictObject({
       maxBodyBytes: positiveInt().default(1_048_576).describe('Largest HTTP API request body (413 over it).'),
       keepAliveTimeout: positiveInt().default(65).describe('Seconds an idle keep-alive HTTP connection stays open.'),
+      requestTimeout: positiveInt()
+        .default(30)
+        .describe(
+          'Seconds a client has to send a whole HTTP request, headers and body (HTTP API calls, xhr_send, upgrades); a slower one gets 408 and is disconnected.',
+        ),
     })
     .prefault({})
     .describe('HTTP server.'),
+  perAddress: z
+    .strictObject({
+      maxConnections: positiveInt()
+        .optional()
+        .describe(
+          'Open connections (WebSockets and HTTP fallback sessions) one remote address may hold on this node; a new one over it closes with 4101. Unlimited when absent.',
+        ),
+      connectionsPerSecond: positiveInt()
+        .optional()
+        .describe(
+          'New connections one remote address may open per second on this node (bursts of this many, refilled over a second); over it they close with 4102. Unlimited when absent.',
+        ),
+      maxTrackedAddresses: positiveInt()
+        .default(100_000)
+        .describe('Most idle addresses remembered for connectionsPerSecond; the least recently seen are forgotten first.'),
+    })
+    .prefault({})
+    .describe(
+      'Limits per remote address (the TCP peer), off by default. Behind a proxy every client shares its address: set them on the proxy instead. pusher-js reconnects after a back-off on 4101/4102.',
+    ),
   httpPath: z
     .string()
     .regex(/^(\/[^/?#\s]+)*$/, 'must be empty or start with / and not end with /')

@@ -129,6 +129,8 @@ export class Engine implements BrokerHandlers {
 
   /** Admits a client on a fresh transport, or tells it why not (pusher:error, then close). */
   async accept(transport: Transport, request: ConnectRequest): Promise<void> {
+    // While draining, nothing is looked up: the bus and the state may already be closing.
+    if (this.draining) return reject(transport, CloseReasons.serverShutdown);
     const refusal = checkRequest(request);
     if (refusal !== undefined) return reject(transport, refusal);
     let app: App | undefined;

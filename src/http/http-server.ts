@@ -13,26 +13,42 @@ export interface HttpServerOptions {
   readonly router: Router;
   readonly logger: Logger;
   readonly keepAliveTimeoutSeconds: number;
+  /** Bound on receiving one whole request, headers and body; over it: 408 and disconnect. */
+  readonly requestTimeoutSeconds: number;
   readonly onUpgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
-export function healthRoutes(isReady: () => boolean, version: string): Route[] {
+/** `notReady` says why this process should get no new clients (e.g. 'draining'), or undefined. */
+export function healthRoutes(notReady: () => string | undefined, version: string): Route[] {
   return [
     { method: 'GET', path: '/', handler: (request, response) => sendJson(request, response, 200, { name: 'switchboard', version }) },
     {
       method: 'GET',
       path: '/ready',
-      handler: (request, response) =>
-        isReady()
-          ? sendJson(request, response, 200, { ready: true })
-          : sendJson(request, response, 503, { ready: false, reason: 'draining' }),
+      handler: (request, response) => {
+        const reason = notReady();
+        if (reason === undefined) sendJson(request, response, 200, { ready: true });
+        else sendJson(request, response, 503, { ready: false, reason });
+      },
     },
   ];
 }
 
+/**
+ * How often node checks the request and headers deadlines: a few times per deadline, at most
+ * every 5 s (node's default, 30 s, would let a slow client stay up to 30 s past its deadline).
+ */
+function deadlineCheckIntervalMs(requestTimeoutMs: number): number {
+  return Math.min(5_000, Math.max(100, Math.floor(requestTimeoutMs / 4)));
+}
+
 export function createHttpServer(options: HttpServerOptions): Server {
   const { router, logger } = options;
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+  const requestTimeoutMs = options.requestTimeoutSeconds * 1000;
+  // The response each connection is writing, so a client error answers only between responses.
+  const responses = new WeakMap<Duplex, ServerResponse>();
+  const server = createServer({ connectionsCheckingInterval: deadlineCheckIntervalMs(requestTimeoutMs) }, (request, response) => {
+    responses.set(request.socket, response);
     const method = request.method ?? 'GET';
     if (method === 'OPTIONS') {
       request.resume();
@@ -58,11 +74,22 @@ export function createHttpServer(options: HttpServerOptions): Server {
     }
   });
   server.keepAliveTimeout = options.keepAliveTimeoutSeconds * 1000;
-  server.headersTimeout = server.keepAliveTimeout + 5_000;
+  // One bound for the whole request, so a client trickling its body is cut as soon as one
+  // trickling its headers is (node's defaults: 60 s for headers, 300 s for the whole request).
+  server.requestTimeout = requestTimeoutMs;
+  server.headersTimeout = requestTimeoutMs;
   server.on('upgrade', options.onUpgrade);
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const response = responses.get(socket);
+    const midResponse = response !== undefined && response.headersSent && !response.writableFinished;
+    if (!socket.writable || midResponse) {
+      socket.destroy();
+      return;
+    }
+    socket.end(error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? REQUEST_TIMEOUT_ANSWER : BAD_REQUEST_ANSWER);
   });
   return server;
 }
+
+const BAD_REQUEST_ANSWER = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
+const REQUEST_TIMEOUT_ANSWER = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';

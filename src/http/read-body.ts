@@ -1,8 +1,16 @@
-/** Reads a request body up to a byte limit; the limit is enforced while reading, not after. */
+/**
+ * Reads a request body up to a byte limit; the limit is enforced while reading, not after. The
+ * time is bounded by the HTTP server's request deadline (`http.requestTimeout`), which cuts the
+ * connection: the read then fails with BodyAbortedError.
+ */
 import type { IncomingMessage } from 'node:http';
 
 export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
+}
+
+export class BodyAbortedError extends Error {
+  override readonly name = 'BodyAbortedError';
 }
 
 export function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
@@ -33,6 +41,14 @@ export function readBody(request: IncomingMessage, maxBytes: number): Promise<Bu
       if (!failed) {
         failed = true;
         reject(error);
+      }
+    });
+    // A client cut mid-body (the server's request deadline, or it went away) settles the read too.
+    request.on('close', () => {
+      if (!failed && !request.complete) {
+        failed = true;
+        chunks.length = 0;
+        reject(new BodyAbortedError('the request ended before its whole body arrived'));
       }
     });
   });

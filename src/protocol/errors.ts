@@ -30,6 +30,8 @@ export const CloseReasons = {
   userTerminated: close('SB_USER_TERMINATED', 4009, 'Connection terminated by the application'),
   slowConsumer: close('SB_SLOW_CONSUMER', 4100, 'Over capacity: the client did not read its messages fast enough'),
   httpSessionLimit: close('SB_HTTP_SESSION_LIMIT', 4100, 'Over capacity: too many HTTP sessions for this application; retry shortly'),
+  addressConnectionLimit: close('SB_ADDRESS_CONNECTION_LIMIT', 4101, 'Over capacity: too many open connections from this address; retry shortly'),
+  addressConnectionRate: close('SB_ADDRESS_CONNECTION_RATE', 4102, 'Over capacity: too many new connections from this address; retry shortly'),
   serverShutdown: close('SB_SERVER_SHUTDOWN', 4200, 'Server is shutting down; please reconnect'),
   pongTimeout: close('SB_PONG_TIMEOUT', 4201, 'Pong reply not received in time'),
   sessionEnded: close('SB_SESSION_ENDED', 4201, 'HTTP session timed out: no receive request within the disconnect grace period'),

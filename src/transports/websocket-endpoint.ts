@@ -7,8 +7,12 @@ import type { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type Server } from 'ws';
+import type { AddressLimits } from '../core/address-limits.js';
 import type { Engine } from '../core/engine.js';
 import type { Logger } from '../core/logger.js';
+import { remoteAddressOf } from '../http/remote-address.js';
+import { encodeError } from '../protocol/codec.js';
+import { Frame } from '../protocol/frame.js';
 import { ClosingWebSocket } from './closing-websocket.js';
 import type { FlushScheduler } from './flush-scheduler.js';
 import { WebSocketTransport } from './websocket-transport.js';
@@ -21,6 +25,8 @@ export interface WebSocketEndpointOptions {
   readonly maxBufferedBytes: number;
   readonly compression: boolean;
   readonly now: () => number;
+  /** Per remote address limits; a connection over them is closed with their code. */
+  readonly addressLimits?: AddressLimits | undefined;
 }
 
 const APP_PATH = /^\/app\/([^/?]+)\/?$/;
@@ -63,6 +69,16 @@ export class WebSocketEndpoint {
         compression: this.#options.compression,
         now: this.#options.now,
       });
+      const admission = this.#options.addressLimits?.admit(remoteAddressOf(request));
+      if (admission?.admitted === false) {
+        // Refused before any protocol work: pusher:error, then the close (pusher-js backs off);
+        // the transport's close handshake timeout bounds a client that never answers it.
+        const { code, message } = admission.reason;
+        transport.send(new Frame(encodeError(code, message)));
+        transport.close(code, message);
+        return;
+      }
+      if (admission !== undefined) ws.once('close', admission.release);
       const origin = request.headers.origin;
       this.#options.engine.accept(transport, { key, protocol, origin }).catch((error: unknown) => {
         this.#options.logger.error({ err: error }, 'connection admission failed');

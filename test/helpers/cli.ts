@@ -26,10 +26,26 @@ function exitOf(child: ChildProcess): Promise<number | string> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
 }
 
+export interface StartCliOptions {
+  /** Runs the server under `ulimit -n` this many open files (through bash). */
+  readonly openFileLimit?: number;
+}
+
 /** Starts the server and resolves once it logs its listening address. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, command: 'node' | 'npx' = 'node'): Promise<RunningCli> {
-  const argv = command === 'npx' ? ['switchboard', ...args] : ['bin/switchboard.js', ...args];
-  const child = spawn(command, argv, {
+export function startCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  command: 'node' | 'npx' = 'node',
+  options: StartCliOptions = {},
+): Promise<RunningCli> {
+  let program: string = command;
+  let argv = command === 'npx' ? ['switchboard', ...args] : ['bin/switchboard.js', ...args];
+  if (options.openFileLimit !== undefined) {
+    // exec keeps one process, so signals and the exit code are the server's own.
+    argv = ['-c', `ulimit -n ${options.openFileLimit} && exec ${command} "$@"`, command, ...argv];
+    program = 'bash';
+  }
+  const child = spawn(program, argv, {
     cwd: REPO_ROOT,
     env: { ...cleanEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -39,9 +39,12 @@ export class RawClient {
     ws.on('error', () => undefined);
   }
 
-  /** Opens `${wsUrl}${path}`; resolves once the WebSocket is open (before any Pusher message). */
-  static open(wsUrl: string, path: string, headers: Record<string, string> = {}): Promise<RawClient> {
-    const ws = new WebSocket(`${wsUrl}${path}`, { headers });
+  /**
+   * Opens `${wsUrl}${path}`; resolves once the WebSocket is open (before any Pusher message).
+   * `localAddress` binds the client's side (e.g. 127.0.0.2) to test per-address behaviour.
+   */
+  static open(wsUrl: string, path: string, headers: Record<string, string> = {}, localAddress?: string): Promise<RawClient> {
+    const ws = new WebSocket(`${wsUrl}${path}`, localAddress === undefined ? { headers } : { headers, localAddress });
     const client = new RawClient(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(client));

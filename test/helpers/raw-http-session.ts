@@ -148,6 +148,8 @@ export interface RawHttpSessionOptions {
   readonly path?: string;
   readonly origin?: string;
   readonly query?: string;
+  /** Binds the client's side of every request (e.g. 127.0.0.2). */
+  readonly localAddress?: string;
 }
 
 /** One session id, and the requests pusher-js would make on it. */
@@ -157,6 +159,7 @@ export class RawHttpSession {
   readonly #port: number;
   readonly #headers: Record<string, string>;
   readonly #query: string;
+  readonly #localAddress: string | undefined;
   #n = 0;
 
   constructor(httpUrl: string, key: string, options: RawHttpSessionOptions = {}) {
@@ -167,6 +170,7 @@ export class RawHttpSession {
     this.base = `${options.path ?? '/pusher'}/app/${key}/${sessionCounter % 1000}/${randomBytes(5).toString('hex').slice(0, 8)}`;
     this.#headers = { 'content-type': 'application/json', ...(options.origin === undefined ? {} : { origin: options.origin }) };
     this.#query = options.query ?? 'protocol=7&client=js&version=8.6.0';
+    this.#localAddress = options.localAddress;
   }
 
   /** The next value of the page-wide counter, as pusher-js numbers its requests. */
@@ -198,6 +202,7 @@ export class RawHttpSession {
       path: `${this.base}/${kind}?${this.#query}&t=${Date.now()}&n=${n}`,
       headers: { ...this.#headers, 'content-length': '0' },
       agent: false,
+      ...(this.#localAddress === undefined ? {} : { localAddress: this.#localAddress }),
     });
     return new FrameReader(req);
   }

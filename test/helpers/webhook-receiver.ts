@@ -97,6 +97,11 @@ export class WebhookReceiver {
     return find() as Record<string, unknown>;
   }
 
+  /** Answers every request still hanging with `status`. */
+  release(status = 200): void {
+    for (const response of this.#hanging) response.writeHead(status).end();
+  }
+
   async close(): Promise<void> {
     for (const response of this.#hanging) response.destroy();
     this.#server.closeAllConnections();

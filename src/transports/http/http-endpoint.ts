@@ -10,14 +10,16 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionClaim, SessionRegistry } from '../../cluster/session-registry.js';
+import type { AddressLimits } from '../../core/address-limits.js';
 import type { Engine } from '../../core/engine.js';
 import type { Logger } from '../../core/logger.js';
 import { BodyTooLargeError, readBody } from '../../http/read-body.js';
+import { remoteAddressOf } from '../../http/remote-address.js';
 import { corsHeaders, sendError } from '../../http/respond.js';
 import type { Route, RouteParams } from '../../http/router.js';
 import { ApiErrors, CloseReasons } from '../../protocol/errors.js';
 import type { FlushScheduler } from '../flush-scheduler.js';
-import { closeFrame, OPEN_FRAME, parseSendBody } from './http-frames.js';
+import { closeFrame, OPEN_FRAME, parseSendBody, refusalFrames } from './http-frames.js';
 import { HttpSession, type HttpSessionLimits } from './http-session.js';
 import { ReceiveResponse, type ReceiveKind } from './receive-response.js';
 import type { ForwardOutcome, RemoteSessions } from './remote-sessions.js';
@@ -35,7 +37,11 @@ export interface HttpEndpointOptions {
   readonly httpPath: string;
   readonly maxSendBytes: number;
   readonly limits: HttpSessionLimits;
+  /** Per remote address limits: a new session counts as a connection until it ends. */
+  readonly addressLimits?: AddressLimits | undefined;
 }
+
+const noRelease = (): void => undefined;
 
 /** pusher-js sends `{0-999}/{8 of [0-9a-v]}`; SockJS-style clients use similar short tokens. */
 const SESSION_PART = /^[A-Za-z0-9_-]{1,64}$/;
@@ -130,15 +136,30 @@ export class HttpEndpoint {
           return;
         }
         case 'nowhere': {
+          if (this.#options.engine.draining) {
+            // No new session while shutting down, and no registry call (the state may be closing).
+            const { code, message } = CloseReasons.serverShutdown;
+            new ReceiveResponse(kind, request, response).finish(refusalFrames(code, message));
+            return;
+          }
+          // Checked before the registry is asked, so a refused client costs no shared-state call.
+          const admission = this.#options.addressLimits?.admit(remoteAddressOf(request));
+          if (admission?.admitted === false) {
+            new ReceiveResponse(kind, request, response).finish(refusalFrames(admission.reason.code, admission.reason.message));
+            return;
+          }
+          const release = admission?.release ?? noRelease;
           const claim = await this.#claim(address.id, request, response);
-          if (claim === undefined) return;
+          if (claim === undefined) return release();
           if (claim.owner === 'other') {
+            release();
             const outcome = await this.#options.cluster?.remote.forwardReceive(claim.nodeId, address.id, kind, origin, n, request, response);
             if (outcome !== 'accepted') this.#answerOutcome(outcome ?? 'timeout', request, response);
             return;
           }
+          if (this.#open(kind, address, request, response, n, query.get('protocol'), release)) return;
           // 'taken': another request opened the same session meanwhile; attach to it instead.
-          if (this.#open(kind, address, request, response, n, query.get('protocol'))) return;
+          release();
         }
       }
     }
@@ -187,6 +208,7 @@ export class HttpEndpoint {
     response: ServerResponse,
     n: number | undefined,
     protocol: string | null,
+    release: () => void,
   ): boolean {
     const { directory, engine, logger } = this.#options;
     const origin = request.headers.origin;
@@ -199,6 +221,7 @@ export class HttpEndpoint {
       scheduler: this.#options.scheduler,
       limits: this.#options.limits,
       onFinished: (finished) => {
+        release();
         directory.unregister(finished);
         this.#options.cluster?.registry.release(finished.id).catch((error: unknown) => {
           logger.warn({ err: error, session: finished.id }, 'could not release an HTTP session in the registry');
@@ -208,6 +231,7 @@ export class HttpEndpoint {
     const registered = directory.register(session);
     if (registered === 'taken') return false;
     if (registered === 'app-full') {
+      release();
       // No session is kept; `o` first so that pusher-js applies the code (backoff, then retry).
       const { code, message } = CloseReasons.httpSessionLimit;
       new ReceiveResponse(kind, request, response).finish(OPEN_FRAME + closeFrame(code, message));

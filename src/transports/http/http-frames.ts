@@ -6,7 +6,8 @@
  * - `h`: heartbeat;
  * - `c[code,"reason"]`: close, mapped by pusher-js like a WebSocket close code (only after `o`).
  */
-import type { Frame } from '../../protocol/frame.js';
+import { encodeError } from '../../protocol/codec.js';
+import { Frame } from '../../protocol/frame.js';
 import { tryParseJson } from '../../protocol/json.js';
 
 export const OPEN_FRAME = 'o\n';
@@ -34,6 +35,14 @@ export function messagesFrame(frames: readonly Frame[]): string {
 
 export function closeFrame(code: number, reason: string): string {
   return `c[${code},${JSON.stringify(reason)}]\n`;
+}
+
+/**
+ * The whole answer refusing a session that was never opened: `o` (pusher-js applies a close code
+ * only after it), the `pusher:error`, then the close, as a refused WebSocket gets them.
+ */
+export function refusalFrames(code: number, reason: string): string {
+  return OPEN_FRAME + messagesFrame([new Frame(encodeError(code, reason))]) + closeFrame(code, reason);
 }
 
 /**
