@@ -179,6 +179,7 @@ export function encodeSubscriptionCount(channel: string, count: number): string 
   return internal('pusher_internal:subscription_count', { subscription_count: count }, channel);
 }
 
+/** Exactly Pusher's shape: no `data` field at all (clients written against Pusher test for that). */
 export function encodeCacheMiss(channel: string): string {
-  return internal('pusher:cache_miss', {}, channel);
+  return `{"event":"pusher:cache_miss","channel":${quote(channel)}}`;
 }
