@@ -35,8 +35,8 @@ describe('cache channels', () => {
     raw.send({ event: 'pusher:subscribe', data: { channel: 'cache-empty' } });
     assert.equal((await raw.next()).event, 'pusher_internal:subscription_succeeded');
     const miss = await raw.next();
-    assert.equal(miss.event, 'pusher:cache_miss');
-    assert.equal(miss.channel, 'cache-empty');
+    // Exactly Pusher's shape: no data field (clients test for its absence).
+    assert.deepEqual(miss, { event: 'pusher:cache_miss', channel: 'cache-empty' });
     await raw.close();
     const pusher = client();
     const channel = pusher.subscribe('cache-empty-2');

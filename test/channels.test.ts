@@ -254,6 +254,31 @@ describe('presence channels', () => {
     assert.deepEqual(await response.json(), { users: [{ id: 'dave' }] });
   });
 
+  it('keeps a member whose user_id is __proto__: in the hash (also on a repeated subscribe), the users API and channel lists', async () => {
+    const { client: raw, socketId } = await RawClient.connect(server.wsUrl, APP.key);
+    const channel = 'presence-proto';
+    const channelData = JSON.stringify({ user_id: '__proto__', user_info: { name: 'P' } });
+    const auth = signToken(APP, channelStringToSign(socketId, channel, channelData));
+    const subscribe = { event: 'pusher:subscribe', data: { channel, auth, channel_data: channelData } };
+    // Compared as text: an object literal cannot even express an own __proto__ key.
+    const expected = '{"presence":{"ids":["__proto__"],"hash":{"__proto__":{"name":"P"}},"count":1}}';
+    raw.send(subscribe);
+    assert.equal((await raw.nextEvent('pusher_internal:subscription_succeeded')).data, expected);
+    raw.send(subscribe);
+    assert.equal((await raw.nextEvent('pusher_internal:subscription_succeeded')).data, expected, 'repeated subscribe');
+    raw.send({ event: 'pusher:subscribe', data: { channel: '__proto__' } });
+    await raw.nextEvent('pusher_internal:subscription_succeeded', '__proto__');
+
+    const sdk = sdkFor(server, APP);
+    const users = await sdk.get({ path: `/channels/${channel}/users` });
+    assert.equal(await users.text(), '{"users":[{"id":"__proto__"}]}');
+    const list = await sdk.get({ path: '/channels', params: { filter_by_prefix: '__' } });
+    assert.equal(await list.text(), '{"channels":{"__proto__":{}}}');
+    const triggered = await sdk.trigger('__proto__', 'e', 'x', { info: 'subscription_count' });
+    assert.equal(await triggered.text(), '{"channels":{"__proto__":{"subscription_count":1}}}');
+    await raw.close();
+  });
+
   it('refuses more distinct users than maxPresenceMembers, as subscription_error', async () => {
     const capped = await startServer({ apps: [{ ...APP, maxPresenceMembers: 2 }] });
     const local: PusherClient[] = [];

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BrokerHandlers, ControlMessage, Publication } from '../src/cluster/broker.js';
 import { NatsBroker } from '../src/cluster/nats/nats-broker.js';
+import { RawJson } from '../src/protocol/raw-json.js';
 import { uniqueNatsPrefix } from './helpers/nats.js';
 import { PrivateNatsServer } from './helpers/nats-server.js';
 import { NATS_SERVERS } from './helpers/services.js';
@@ -102,7 +103,7 @@ describe('NATS broker', () => {
     const channel = 'presence-room.1 *>';
     await a.subscribe(APP, channel);
     await b.subscribe(APP, channel);
-    const sent = publication(channel, 'hello', { data: { n: 1 }, userId: 7, exceptSocketId: '1.2' });
+    const sent = publication(channel, 'hello', { data: new RawJson('{"n":1}'), userId: 7, exceptSocketId: '1.2' });
     await a.publish(sent);
     assert.deepEqual(await inboxB.publication('hello'), sent);
     await b.publish(publication(channel, 'marker-1'));

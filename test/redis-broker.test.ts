@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BrokerHandlers, ControlMessage, Publication } from '../src/cluster/broker.js';
 import { RedisBroker } from '../src/cluster/redis/redis-broker.js';
+import { RawJson } from '../src/protocol/raw-json.js';
 import { REDIS_URL, uniquePrefix } from './helpers/services.js';
 import { Waiters } from './helpers/wait.js';
 
@@ -44,7 +45,7 @@ describe('Redis broker', () => {
   it('delivers only to subscribed nodes, never back to the publisher', async () => {
     await broker(0).subscribe('app', 'c');
     await broker(1).subscribe('app', 'c');
-    const sent: Publication = { appId: 'app', channel: 'c', event: 'e', data: { n: 1 }, userId: 'u', exceptSocketId: '1.2' };
+    const sent: Publication = { appId: 'app', channel: 'c', event: 'e', data: new RawJson('{"n":1}'), userId: 'u', exceptSocketId: '1.2' };
     await broker(0).publish(sent);
     await inboxes[1].until(() => inboxes[1].publications.length === 1);
     assert.deepEqual(inboxes[1].publications[0], sent);

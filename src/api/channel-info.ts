@@ -20,11 +20,8 @@ export async function channelsInfo(
   channels: readonly string[],
   info: readonly string[],
 ): Promise<Record<string, ChannelAttributes>> {
-  const out: Record<string, ChannelAttributes> = {};
   const counted = channels.filter((channel) => channelType(channel).kind !== 'user');
   const summaries = await Promise.all(counted.map((channel) => state.channels.summary(app.id, channel)));
-  counted.forEach((channel, index) => {
-    out[channel] = attributesOf(channel, summaries[index] as ChannelSummary, info);
-  });
-  return out;
+  // Channel names are user input (`__proto__` is a valid one): own properties, never assignments.
+  return Object.fromEntries(counted.map((channel, index) => [channel, attributesOf(channel, summaries[index] as ChannelSummary, info)]));
 }

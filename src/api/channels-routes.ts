@@ -6,7 +6,7 @@ import { sendError, sendJson } from '../http/respond.js';
 import { channelType, checkChannelName } from '../protocol/channels.js';
 import { ApiErrors } from '../protocol/errors.js';
 import type { SignedHandler } from './api-routes.js';
-import { attributesOf, type ChannelAttributes } from './channel-info.js';
+import { attributesOf } from './channel-info.js';
 import { parseInfo } from './event-input.js';
 
 const CHANNEL_INFO_ATTRIBUTES = ['user_count', 'subscription_count', 'cache'];
@@ -27,8 +27,8 @@ export const listChannels: SignedHandler = async (context, request, response, { 
     return sendError(request, response, ApiErrors.invalidInfo, 'info=user_count requires filter_by_prefix=presence-');
   }
   const summaries = await context.state.channels.list(app.id, prefix);
-  const channels: Record<string, ChannelAttributes> = {};
-  for (const [name, summary] of summaries) channels[name] = attributesOf(name, summary, info.value);
+  // Channel names are user input (`__proto__` is a valid one): own properties, never assignments.
+  const channels = Object.fromEntries([...summaries].map(([name, summary]) => [name, attributesOf(name, summary, info.value)]));
   sendJson(request, response, 200, { channels });
 };
 

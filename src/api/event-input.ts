@@ -5,7 +5,7 @@
 import type { App } from '../apps/app-store.js';
 import { channelType, checkChannelName } from '../protocol/channels.js';
 import { ApiErrors, type ApiError } from '../protocol/errors.js';
-import { isJsonObject, type JsonValue } from '../protocol/json.js';
+import { isJsonObject, MAX_JSON_DEPTH, nestsDeeperThan, type JsonValue } from '../protocol/json.js';
 import { isValidSocketId } from '../protocol/socket-id.js';
 
 export type InfoAttribute = 'user_count' | 'subscription_count';
@@ -49,7 +49,8 @@ export function checkEvent(app: App, body: JsonValue, mode: 'single' | 'batch'):
 
   const rawData = body['data'];
   if (rawData === undefined) return fail(ApiErrors.invalidBody, 'data is required');
-  // The SDKs send a string; any other JSON value is relayed JSON-encoded.
+  // The SDKs send a string; any other JSON value is relayed JSON-encoded, so it must serialize.
+  if (typeof rawData !== 'string' && nestsDeeperThan(rawData, MAX_JSON_DEPTH)) return fail(ApiErrors.dataTooDeep);
   const data = typeof rawData === 'string' ? rawData : JSON.stringify(rawData);
   const dataBytes = Buffer.byteLength(data);
   if (dataBytes > app.maxEventDataBytes) {
@@ -97,7 +98,8 @@ function checkChannels(app: App, body: Record<string, JsonValue>, mode: 'single'
   const channels: string[] = [];
   for (const name of names) {
     if (typeof name !== 'string' || checkChannelName(name, app.maxChannelNameLength) !== undefined) {
-      return fail(ApiErrors.invalidChannel, `Invalid channel name: ${JSON.stringify(name)}`);
+      // Only a string is quoted back: any other value may be too deep to serialize.
+      return fail(ApiErrors.invalidChannel, typeof name === 'string' ? `Invalid channel name: ${JSON.stringify(name)}` : 'Invalid channel name: not a string');
     }
     if (!channels.includes(name)) channels.push(name);
   }

@@ -7,15 +7,18 @@
  * publishing node itself; the caller delivers locally (see core/publisher.ts). A publication is
  * encoded once for the bus, whatever the number of receiving nodes.
  */
-import type { JsonValue } from '../protocol/json.js';
+import type { RawJson } from '../protocol/raw-json.js';
 
 /** One event on one channel of one app, as it travels between nodes. */
 export interface Publication {
   readonly appId: string;
   readonly channel: string;
   readonly event: string;
-  /** The publisher's string (HTTP API) or the client's JSON value (client events). */
-  readonly data: JsonValue | undefined;
+  /**
+   * The publisher's string (HTTP API, server events), or JSON text relayed as is: a client
+   * event's data as the client sent it, and every publication received from another node.
+   */
+  readonly data: string | RawJson | undefined;
   /** Sender's presence user id, for client events on presence channels. */
   readonly userId?: string | number | undefined;
   /** The connection that must not receive it (HTTP API `socket_id`, or the client-event sender). */

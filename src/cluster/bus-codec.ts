@@ -2,15 +2,16 @@
  * How publications and control messages travel on a bus (Redis pub/sub, NATS): versioned JSON,
  * encoded once per publish and tagged with the sending node, so a node can ignore its own echo.
  */
+import { dataJson, memberText, RawJson } from '../protocol/raw-json.js';
 import type { ControlMessage, Publication } from './broker.js';
 
+/** The publication's fields; `d`, the data, is spliced in as JSON text (see encodePublication). */
 interface WirePublication {
   readonly v: 1;
   readonly n: string;
   readonly a: string;
   readonly c: string;
   readonly e: string;
-  readonly d?: Publication['data'];
   readonly u?: string | number;
   readonly x?: string;
 }
@@ -23,6 +24,11 @@ interface WireControl {
   readonly m: ControlMessage;
 }
 
+/**
+ * The data travels as the JSON value `d`, written from its JSON text (never re-serialized) and
+ * read back as the exact text of `d` (never re-serialized either), so a client event's data
+ * arrives on every node byte for byte, at any nesting depth.
+ */
 export function encodePublication(nodeId: string, publication: Publication): string {
   const wire: WirePublication = {
     v: 1,
@@ -30,11 +36,11 @@ export function encodePublication(nodeId: string, publication: Publication): str
     a: publication.appId,
     c: publication.channel,
     e: publication.event,
-    ...(publication.data === undefined ? {} : { d: publication.data }),
     ...(publication.userId === undefined ? {} : { u: publication.userId }),
     ...(publication.exceptSocketId === undefined ? {} : { x: publication.exceptSocketId }),
   };
-  return JSON.stringify(wire);
+  const fields = JSON.stringify(wire);
+  return publication.data === undefined ? fields : `${fields.slice(0, -1)},"d":${dataJson(publication.data)}}`;
 }
 
 function parseWire(text: string): Record<string, unknown> | undefined {
@@ -52,11 +58,12 @@ export function decodePublication(ownNodeId: string, text: string): Publication 
   if (wire?.['v'] !== 1 || wire['n'] === ownNodeId) return undefined;
   const { a, c, e, d, u, x } = wire;
   if (typeof a !== 'string' || typeof c !== 'string' || typeof e !== 'string') return undefined;
+  const data = d === undefined ? undefined : memberText(text, 'd');
   return {
     appId: a,
     channel: c,
     event: e,
-    data: d as Publication['data'],
+    data: data === undefined ? undefined : new RawJson(data),
     userId: typeof u === 'string' || typeof u === 'number' ? u : undefined,
     exceptSocketId: typeof x === 'string' ? x : undefined,
   };

@@ -101,6 +101,26 @@ export function channelStateContract(name: string, create: () => Promise<StateFi
       assert.equal(typeof members[0]?.userId, 'number', 'user ids keep their JSON type');
     });
 
+    it('keeps a member whose id is __proto__ like any other (and its debounced leave)', async () => {
+      const app = appId();
+      const channel = 'presence-proto';
+      const proto = { userId: '__proto__', userInfo: { name: 'P' } };
+      const joined = ok(await state.join({ appId: app, channel, socketId: '1.1', member: proto }));
+      assert.equal(joined.memberAdded, true);
+      assert.deepEqual(joined.presence?.ids, ['__proto__']);
+      assert.equal(JSON.stringify(joined.presence.hash), '{"__proto__":{"name":"P"}}');
+      const other = ok(await state.join({ appId: app, channel, socketId: '1.2', member: { userId: 'b', userInfo: undefined } }));
+      assert.equal(other.presence?.count, 2);
+      assert.deepEqual(Object.keys(other.presence.hash).sort(), ['__proto__', 'b']);
+      assert.deepEqual((await state.members(app, channel)).map((member) => member.userId).sort(), ['__proto__', 'b']);
+      assert.deepEqual(await state.summary(app, channel), { subscriptionCount: 2, userCount: 2 });
+      const left = await state.leave({ appId: app, channel, socketId: '1.1', transitionDelayMs: 10 });
+      assert.equal(left.memberRemoved, true);
+      assert.equal(left.userId, '__proto__');
+      const due = await state.takeDueTransitions(Date.now() + 60_000, 100);
+      assert.deepEqual(dueFor(due, app), [{ appId: app, channel, transition: { kind: 'member-removed', userId: '__proto__' } }]);
+    });
+
     it('refuses a new user over the member cap but admits more connections of a member', async () => {
       const app = appId();
       const channel = 'presence-capped';

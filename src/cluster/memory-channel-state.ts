@@ -1,6 +1,5 @@
 /** ChannelState for a single node: plain maps, so every operation is trivially atomic. */
-import type { PresenceSnapshot } from '../protocol/codec.js';
-import type { JsonValue } from '../protocol/json.js';
+import { presenceSnapshot, type PresenceSnapshot } from '../protocol/codec.js';
 import type {
   ChannelState,
   ChannelSummary,
@@ -184,11 +183,5 @@ export class MemoryChannelState implements ChannelState {
 }
 
 function snapshot(record: ChannelRecord): PresenceSnapshot {
-  const ids: (string | number)[] = [];
-  const hash: Record<string, JsonValue> = {};
-  for (const [key, entry] of record.members) {
-    ids.push(entry.member.userId);
-    hash[key] = entry.member.userInfo ?? null;
-  }
-  return { ids, hash, count: ids.length };
+  return presenceSnapshot([...record.members.values()].map((entry) => entry.member));
 }

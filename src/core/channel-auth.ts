@@ -6,7 +6,7 @@ import type { PresenceMember } from '../cluster/channel-state.js';
 import type { ClientMessage } from '../protocol/codec.js';
 import { channelType, requiresAuth, USER_CHANNEL_PREFIX, type ChannelType } from '../protocol/channels.js';
 import { SubscriptionErrors, type SubscriptionError } from '../protocol/errors.js';
-import { isJsonObject, tryParseJson } from '../protocol/json.js';
+import { isJsonObject, MAX_JSON_DEPTH, nestsDeeperThan, tryParseJson } from '../protocol/json.js';
 import { channelStringToSign, verifyToken } from '../protocol/signatures.js';
 import type { Connection } from './connection.js';
 
@@ -64,6 +64,8 @@ function parseMember(connection: Connection, channelData: string, type: ChannelT
   if (!validId) return refuse(SubscriptionErrors.invalidChannelData);
   if (String(userId).length > connection.app.maxUserIdLength) return refuse(SubscriptionErrors.userIdTooLong);
   const userInfo = parsed['user_info'];
+  // Checked first: the size check serializes it, and so do the presence messages.
+  if (userInfo !== undefined && nestsDeeperThan(userInfo, MAX_JSON_DEPTH)) return refuse(SubscriptionErrors.userInfoTooDeep);
   if (userInfo !== undefined && Buffer.byteLength(JSON.stringify(userInfo)) > connection.app.maxPresenceUserInfoBytes) {
     return refuse(SubscriptionErrors.memberTooLarge);
   }

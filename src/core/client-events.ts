@@ -1,7 +1,9 @@
 /**
  * Client events (protocol §3.8): only with the app's client events enabled, only on private and
  * presence channels the sender is subscribed to, within the size and rate limits, never echoed to
- * the sender, with the sender's `user_id` on presence channels.
+ * the sender, with the sender's `user_id` on presence channels. The data is relayed as the client
+ * sent it (its JSON text, sliced from the frame): never re-serialized, so any nesting that fits
+ * the size limit reaches subscribers, other nodes and webhooks byte for byte.
  */
 import type { ClientMessage } from '../protocol/codec.js';
 import { allowsClientEvents } from '../protocol/channels.js';
@@ -11,14 +13,9 @@ import { hasWebhooks } from './webhook-sink.js';
 
 type ClientEventMessage = Extract<ClientMessage, { type: 'client-event' }>;
 
-function dataBytes(data: ClientEventMessage['data']): number {
-  if (data === undefined) return 0;
-  return Buffer.byteLength(typeof data === 'string' ? data : JSON.stringify(data));
-}
-
 export function handleClientEvent(connection: Connection, message: ClientEventMessage): void {
   const { app, context, socketId } = connection;
-  const { event, channel, data } = message;
+  const { event, channel, data, dataBytes: bytes } = message;
   if (!app.clientEvents) return connection.sendError(ClientErrors.clientEventsDisabled);
   if (event.length > app.maxEventNameLength) return connection.sendError(ClientErrors.eventNameTooLong);
   const subscription = connection.subscriptions.get(channel);
@@ -26,7 +23,6 @@ export function handleClientEvent(connection: Connection, message: ClientEventMe
     return connection.sendError(ClientErrors.clientEventNotSubscribed, `${ClientErrors.clientEventNotSubscribed.message} (${channel})`);
   }
   if (!allowsClientEvents(subscription.type)) return connection.sendError(ClientErrors.clientEventChannelType);
-  const bytes = dataBytes(data);
   if (bytes > app.maxEventDataBytes) {
     return connection.sendError(
       ClientErrors.clientEventTooLarge,

@@ -8,7 +8,7 @@ import { encodeSigninSuccess, encodeWatchlistEvents, type WatchlistEvent } from 
 import { isValidUserId, userChannel, watchlistChannel } from '../protocol/channels.js';
 import { ClientErrors } from '../protocol/errors.js';
 import { Frame } from '../protocol/frame.js';
-import { isJsonObject, tryParseJson, type JsonValue } from '../protocol/json.js';
+import { isJsonObject, MAX_JSON_DEPTH, nestsDeeperThan, tryParseJson, type JsonValue } from '../protocol/json.js';
 import { signinStringToSign, verifyToken } from '../protocol/signatures.js';
 import type { Connection } from './connection.js';
 import { publishWatchlist, signOutState } from './state-changes.js';
@@ -39,6 +39,12 @@ export function handleSignin(connection: Connection, message: SigninMessage): Pr
     );
     return undefined;
   }
+  const info = parsed['user_info'];
+  // user_info becomes the presence user_info of a signed-in connection, which the server serializes.
+  if (info !== undefined && nestsDeeperThan(info, MAX_JSON_DEPTH)) {
+    connection.sendError(ClientErrors.signinInvalid, `Invalid signin: user_info nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`);
+    return undefined;
+  }
   const current = connection.user;
   if (current !== undefined) {
     if (current.id !== id) connection.sendError(ClientErrors.signinConflict);
@@ -47,7 +53,7 @@ export function handleSignin(connection: Connection, message: SigninMessage): Pr
   }
   const requested = watchlistOf(parsed['watchlist']);
   const watchlist = app.watchlistEvents ? requested.slice(0, app.maxWatchlistSize) : [];
-  const user: SignedInUser = { id, info: parsed['user_info'], userData: message.userData, watchlist };
+  const user: SignedInUser = { id, info, userData: message.userData, watchlist };
   return completeSignin(connection, user, app.watchlistEvents && requested.length > watchlist.length);
 }
 

@@ -10,11 +10,11 @@ import {
   encodeError,
   encodeSubscriptionError,
   encodeSubscriptionSucceeded,
+  presenceSnapshot,
 } from '../protocol/codec.js';
 import { checkChannelName } from '../protocol/channels.js';
 import { SubscriptionErrors, type SubscriptionError } from '../protocol/errors.js';
 import { Frame } from '../protocol/frame.js';
-import type { JsonValue } from '../protocol/json.js';
 import { authorizeSubscription } from './channel-auth.js';
 import type { Connection, Subscription } from './connection.js';
 import { leaveState, publishMemberAdded } from './state-changes.js';
@@ -63,10 +63,7 @@ async function resendSucceeded(connection: Connection, channel: string, presence
     return;
   }
   const members = await connection.context.state.channels.members(connection.app.id, channel);
-  const hash: Record<string, JsonValue> = {};
-  for (const member of members) hash[String(member.userId)] = member.userInfo ?? null;
-  const ids = members.map((member) => member.userId);
-  connection.send(new Frame(encodeSubscriptionSucceeded(channel, { ids, hash, count: ids.length })));
+  connection.send(new Frame(encodeSubscriptionSucceeded(channel, presenceSnapshot(members))));
 }
 
 async function join(connection: Connection, subscription: Subscription): Promise<void> {

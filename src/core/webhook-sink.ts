@@ -3,7 +3,7 @@
  * event objects (protocol §7), so the webhook layer batches them as they are.
  */
 import type { App } from '../apps/app-store.js';
-import type { JsonValue } from '../protocol/json.js';
+import type { RawJson } from '../protocol/raw-json.js';
 
 export type WebhookEvent =
   | { readonly name: 'channel_occupied'; readonly channel: string }
@@ -14,7 +14,8 @@ export type WebhookEvent =
       readonly name: 'client_event';
       readonly channel: string;
       readonly event: string;
-      readonly data: JsonValue | undefined;
+      /** As the client sent it; spliced into the body as is (webhooks/batch.ts). */
+      readonly data: RawJson | undefined;
       readonly socket_id: string;
       readonly user_id?: string;
     }

@@ -9,6 +9,7 @@ import {
   parseClientMessage,
 } from './codec.js';
 import { ClientErrors } from './errors.js';
+import { RawJson } from './raw-json.js';
 
 function errorOf(text: string): string | undefined {
   const result = parseClientMessage(text);
@@ -38,7 +39,7 @@ describe('codec: client frames', () => {
     });
     assert.deepEqual(parseClientMessage('{"event":"client-typing","data":{"x":1},"channel":"private-chat"}'), {
       ok: true,
-      message: { type: 'client-event', event: 'client-typing', channel: 'private-chat', data: { x: 1 } },
+      message: { type: 'client-event', event: 'client-typing', channel: 'private-chat', data: new RawJson('{"x":1}'), dataBytes: 7 },
     });
   });
 
@@ -97,7 +98,8 @@ describe('codec: server messages', () => {
 
   it('relays channel event data as given, with user_id only when set', () => {
     assert.deepEqual(JSON.parse(encodeChannelEvent('c', 'e', '{"a":1}')), { event: 'e', channel: 'c', data: '{"a":1}' });
-    assert.deepEqual(JSON.parse(encodeChannelEvent('c', 'client-x', { a: 1 }, 7)), {
+    assert.equal(encodeChannelEvent('c', 'client-x', new RawJson('{ "a" : 1 }'), 7), '{"event":"client-x","channel":"c","data":{ "a" : 1 },"user_id":7}');
+    assert.deepEqual(JSON.parse(encodeChannelEvent('c', 'client-x', new RawJson('{"a":1}'), 7)), {
       event: 'client-x',
       channel: 'c',
       data: { a: 1 },

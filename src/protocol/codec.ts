@@ -5,6 +5,7 @@
  */
 import { ClientErrors, type ClientError } from './errors.js';
 import { isJsonObject, tryParseJson, type JsonObject, type JsonValue } from './json.js';
+import { dataJson, memberText, RawJson } from './raw-json.js';
 
 export type ClientMessage =
   | { readonly type: 'ping' }
@@ -17,7 +18,15 @@ export type ClientMessage =
     }
   | { readonly type: 'unsubscribe'; readonly channel: string }
   | { readonly type: 'signin'; readonly auth: string; readonly userData: string }
-  | { readonly type: 'client-event'; readonly event: string; readonly channel: string; readonly data: JsonValue | undefined };
+  | {
+      readonly type: 'client-event';
+      readonly event: string;
+      readonly channel: string;
+      /** The data exactly as the client sent it (relayed, never re-serialized). */
+      readonly data: RawJson | undefined;
+      /** Its size for the limit: a string's own bytes, any other value's JSON text. */
+      readonly dataBytes: number;
+    };
 
 export type ParseResult = { readonly ok: true; readonly message: ClientMessage } | { readonly ok: false; readonly error: ClientError };
 
@@ -85,9 +94,16 @@ export function parseClientMessage(text: string): ParseResult {
       if (!event.startsWith('client-')) return invalid(ClientErrors.unknownEvent);
       const channel = parsed['channel'];
       if (typeof channel !== 'string' || channel === '') return invalid(ClientErrors.invalidData);
-      return ok({ type: 'client-event', event, channel, data: parsed['data'] });
+      return ok(clientEvent(text, event, channel, parsed['data']));
     }
   }
+}
+
+function clientEvent(text: string, event: string, channel: string, value: JsonValue | undefined): ClientMessage {
+  const raw = value === undefined ? undefined : memberText(text, 'data');
+  if (raw === undefined) return { type: 'client-event', event, channel, data: undefined, dataBytes: 0 };
+  const dataBytes = Buffer.byteLength(typeof value === 'string' ? value : raw);
+  return { type: 'client-event', event, channel, data: new RawJson(raw), dataBytes };
 }
 
 // ---- server -> client ----------------------------------------------------------------------
@@ -118,6 +134,26 @@ export interface PresenceSnapshot {
   readonly count: number;
 }
 
+export interface SnapshotMember {
+  readonly userId: string | number;
+  readonly userInfo: JsonValue | undefined;
+}
+
+/**
+ * The presence snapshot of `subscription_succeeded`, keyed by String(userId). User ids are user
+ * input: `hash` is built with Object.fromEntries (own properties), so an id like `__proto__` is a
+ * key like any other instead of an assignment to the object's prototype.
+ */
+export function presenceSnapshot(members: Iterable<SnapshotMember>): PresenceSnapshot {
+  const ids: (string | number)[] = [];
+  const entries: [string, JsonValue][] = [];
+  for (const member of members) {
+    ids.push(member.userId);
+    entries.push([String(member.userId), member.userInfo ?? null]);
+  }
+  return { ids, hash: Object.fromEntries(entries), count: ids.length };
+}
+
 export function encodeSubscriptionSucceeded(channel: string, presence?: PresenceSnapshot): string {
   return internal('pusher_internal:subscription_succeeded', presence === undefined ? {} : { presence }, channel);
 }
@@ -135,23 +171,24 @@ export function encodeMemberRemoved(channel: string, userId: string | number): s
 }
 
 /**
- * A channel event. `data` is relayed as given: the publisher's string (HTTP API) or the client's
- * JSON value (client events). `userId` is set on presence-channel client events only.
+ * A channel event. `data` is the publisher's string (HTTP API), JSON-encoded, or JSON text relayed
+ * as is (client events, publications from other nodes). `userId` is set on presence-channel
+ * client events only.
  */
 export function encodeChannelEvent(
   channel: string,
   event: string,
-  data: JsonValue | undefined,
+  data: string | RawJson | undefined,
   userId?: string | number,
 ): string {
-  const dataPart = data === undefined ? '' : `,"data":${quote(data)}`;
+  const dataPart = data === undefined ? '' : `,"data":${dataJson(data)}`;
   const userPart = userId === undefined ? '' : `,"user_id":${quote(userId)}`;
   return `{"event":${quote(event)},"channel":${quote(channel)}${dataPart}${userPart}}`;
 }
 
 /** An event with no channel field (watchlist events are addressed to the connection). */
-export function encodeConnectionEvent(event: string, data: JsonValue | undefined): string {
-  const dataPart = data === undefined ? '' : `,"data":${quote(data)}`;
+export function encodeConnectionEvent(event: string, data: string | RawJson | undefined): string {
+  const dataPart = data === undefined ? '' : `,"data":${dataJson(data)}`;
   return `{"event":${quote(event)}${dataPart}}`;
 }
 
@@ -179,6 +216,7 @@ export function encodeSubscriptionCount(channel: string, count: number): string 
   return internal('pusher_internal:subscription_count', { subscription_count: count }, channel);
 }
 
+/** Exactly Pusher's shape: no `data` field at all (clients written against Pusher test for that). */
 export function encodeCacheMiss(channel: string): string {
-  return internal('pusher:cache_miss', {}, channel);
+  return `{"event":"pusher:cache_miss","channel":${quote(channel)}}`;
 }

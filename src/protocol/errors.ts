@@ -6,6 +6,7 @@
  * Close-code semantics follow pusher-js (protocol §1.5): 4000-4099 make the client stop for good,
  * 4100-4199 make it reconnect after a second, 4200-4299 make it reconnect at once.
  */
+import { MAX_JSON_DEPTH } from './json.js';
 
 /** A reason to close a connection: sent as `pusher:error` first, then as the close frame. */
 export interface CloseReason {
@@ -139,6 +140,12 @@ export const SubscriptionErrors = {
     413,
     'Presence user_info is over the size limit',
   ),
+  userInfoTooDeep: subscriptionError(
+    'SB_PRESENCE_USER_INFO_TOO_DEEP',
+    'LimitReached',
+    400,
+    `Presence user_info nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`,
+  ),
   presenceFull: subscriptionError(
     'SB_PRESENCE_FULL',
     'LimitReached',
@@ -187,6 +194,7 @@ export const ApiErrors = {
   tooManyEvents: apiError('SB_API_TOO_MANY_EVENTS', 400, 'Too many events in one batch'),
   eventNameTooLong: apiError('SB_API_EVENT_NAME', 400, 'Event name is missing or over the length limit'),
   dataTooLarge: apiError('SB_API_DATA_TOO_LARGE', 413, 'Event data is over the size limit'),
+  dataTooDeep: apiError('SB_API_DATA_TOO_DEEP', 400, `Event data that is not a string nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`),
   invalidSocketId: apiError('SB_API_INVALID_SOCKET_ID', 400, 'Invalid socket_id'),
   invalidInfo: apiError('SB_API_INVALID_INFO', 400, 'Invalid info attribute for this request'),
   notPresenceChannel: apiError('SB_API_NOT_PRESENCE', 400, 'This request is only valid for presence channels'),

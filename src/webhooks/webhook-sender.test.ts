@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { StaticAppStore } from '../apps/app-store.js';
 import { parseConfig } from '../config/load.js';
 import { hmacSha256Hex } from '../protocol/signatures.js';
+import { RawJson } from '../protocol/raw-json.js';
 import { createBatch } from './batch.js';
 import { WebhookSender } from './webhook-sender.js';
 
@@ -44,7 +45,7 @@ describe('WebhookSender', () => {
   const signal = new AbortController().signal;
 
   it('posts the exact body with exactly Pusher’s headers, and 2xx is success', async () => {
-    const batch = createBatch('a', `${base}/200`, [{ name: 'client_event', channel: 'private-é', event: 'client-x', data: { 'ü': 1 }, socket_id: '1.2' }], 1);
+    const batch = createBatch('a', `${base}/200`, [{ name: 'client_event', channel: 'private-é', event: 'client-x', data: new RawJson('{"ü":1}'), socket_id: '1.2' }], 1);
     assert.deepEqual(await sender.send(batch, signal), { ok: true });
     const request = seen.at(-1);
     assert.equal(request?.body, batch.body);

@@ -7,7 +7,7 @@
  * A node's counts only go down to zero: a leave whose join was never counted (its node died in
  * between) changes nothing, so cleaning up after a dead node converges on the exact counts.
  */
-import type { PresenceSnapshot } from '../../protocol/codec.js';
+import { presenceSnapshot, type PresenceSnapshot } from '../../protocol/codec.js';
 import type { JsonValue } from '../../protocol/json.js';
 import type { JoinResult, LeaveResult, PresenceMember, Transition } from '../channel-state.js';
 import { adjust, removeKey, totalOf as total, type NodeCounts } from './node-counts.js';
@@ -36,10 +36,24 @@ export function parseChannelRecord(text: string): ChannelRecord | undefined {
   try {
     const parsed = JSON.parse(text) as Partial<ChannelRecord> | null;
     if (typeof parsed !== 'object' || parsed === null || typeof parsed.subs !== 'object') return undefined;
-    return parsed as ChannelRecord;
+    const record = parsed as ChannelRecord;
+    if (record.members !== undefined) record.members = keyedBy(record.members);
+    if (record.removedAt !== undefined) record.removedAt = keyedBy(record.removedAt);
+    return record;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A copy of `entries` without a prototype. Member keys are user ids, i.e. user input: on a plain
+ * object, reading `__proto__` finds Object.prototype and writing it replaces the prototype, so
+ * the maps keyed by them never have one.
+ */
+function keyedBy<T>(entries: Readonly<Record<string, T>> = {}): Record<string, T> {
+  const map: Record<string, T> = Object.create(null) as Record<string, T>;
+  for (const [key, value] of Object.entries(entries)) map[key] = value;
+  return map;
 }
 
 export function formatChannelRecord(record: ChannelRecord): string {
@@ -62,13 +76,7 @@ export function nextDue(record: ChannelRecord | undefined): number | undefined {
 }
 
 export function snapshotOf(record: ChannelRecord | undefined): PresenceSnapshot {
-  const ids: (string | number)[] = [];
-  const hash: Record<string, JsonValue> = {};
-  for (const [key, member] of Object.entries(record?.members ?? {})) {
-    ids.push(member.id);
-    hash[key] = member.info ?? null;
-  }
-  return { ids, hash, count: ids.length };
+  return presenceSnapshot(membersOf(record));
 }
 
 export function membersOf(record: ChannelRecord | undefined): PresenceMember[] {
@@ -108,7 +116,7 @@ export function join(current: ChannelRecord | undefined, change: JoinChange): Ou
   let memberAddedReported = false;
   if (memberKey !== undefined && member !== undefined) {
     if (existing === undefined) {
-      record.members ??= {};
+      record.members ??= keyedBy();
       record.members[memberKey] = {
         id: member.userId,
         ...(member.userInfo === undefined ? {} : { info: member.userInfo }),
@@ -167,7 +175,7 @@ export function leave(current: ChannelRecord | undefined, change: LeaveChange): 
       if (record.members !== undefined) removeKey(record.members, memberKey);
       memberRemoved = true;
       if (dueAt !== undefined) {
-        record.removedAt ??= {};
+        record.removedAt ??= keyedBy();
         record.removedAt[memberKey] = dueAt;
       }
     }

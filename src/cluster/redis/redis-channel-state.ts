@@ -1,6 +1,6 @@
 /** ChannelState on Redis: every operation is one Lua script (see scripts.ts). */
 import type { Redis } from 'ioredis';
-import type { PresenceSnapshot } from '../../protocol/codec.js';
+import { presenceSnapshot, type PresenceSnapshot } from '../../protocol/codec.js';
 import type { JsonValue } from '../../protocol/json.js';
 import type {
   ChannelState,
@@ -49,15 +49,12 @@ function parseMember(json: string): PresenceMember | undefined {
 
 /** HGETALL's flat [key, value, key, value...] as a presence snapshot. */
 function snapshotOf(flat: readonly string[]): PresenceSnapshot {
-  const ids: (string | number)[] = [];
-  const hash: Record<string, JsonValue> = {};
+  const members: PresenceMember[] = [];
   for (let index = 0; index + 1 < flat.length; index += 2) {
     const member = parseMember(flat[index + 1] as string);
-    if (member === undefined) continue;
-    ids.push(member.userId);
-    hash[flat[index] as string] = member.userInfo ?? null;
+    if (member !== undefined) members.push(member);
   }
-  return { ids, hash, count: ids.length };
+  return presenceSnapshot(members);
 }
 
 export class RedisChannelState implements ChannelState {
