@@ -48,6 +48,16 @@ export class PrivateRedis {
     });
   }
 
+  /** Freezes the server (SIGSTOP): it keeps accepting TCP connections and answers nothing. */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  /** Thaws a paused server (SIGCONT); it then answers what it was sent meanwhile. */
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
   /** Kills the server abruptly, as a crash would. */
   async kill(): Promise<void> {
     const child = this.#child;
