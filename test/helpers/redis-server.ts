@@ -61,7 +61,8 @@ export class PrivateRedis {
   /** Kills the server abruptly, as a crash would. */
   async kill(): Promise<void> {
     const child = this.#child;
-    if (child === undefined || child.exitCode !== null) return;
+    // A server already gone (exited, or killed by a signal) has nothing left to wait for.
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGKILL');
     await once(child, 'exit');
   }
