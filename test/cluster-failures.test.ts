@@ -1,6 +1,7 @@
 /** Node deaths (kill -9) and bus outages, with nodes as separate processes. */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { signRestQuery } from '../src/protocol/rest-auth.js';
 import { clientFor, disconnect, nextEvent, sdkFor, signedIn, subscribed, type PusherClient } from './helpers/pusher.js';
 import { APP } from './helpers/server.js';
 import { appConfig, startNode, startNodes, stopNode, writeConfig, type ClusterNode } from './helpers/cluster.js';
@@ -130,7 +131,7 @@ describe('cluster failures', () => {
     }
   });
 
-  for (const bus of BUSES) it(`keeps serving local traffic while ${bus.name} is down, then reconnects and restores its state`, async () => {
+  for (const bus of BUSES) it(`refuses API publishes with 503 while ${bus.name} is down, then reconnects, restores its state and delivers the retry once`, async () => {
     const server = await bus.private();
     const configPath = await writeConfig({
       ...server.config,
@@ -144,16 +145,28 @@ describe('cluster failures', () => {
       const onA = client(a, { presence: { user_id: 'on-a' } });
       const onB = client(b, { presence: { user_id: 'on-b' } });
       const channelOnA = await subscribed(onA, 'presence-shared');
-      await subscribed(onB, 'presence-shared');
-      const local = await subscribed(onA, 'local-news');
+      const channelOnB = await subscribed(onB, 'presence-shared');
+      const received = { a: 0, b: 0 };
+      channelOnA.bind('retried', () => (received.a += 1));
+      channelOnB.bind('retried', () => (received.b += 1));
 
       await server.kill();
-      const localEvent = nextEvent(local, 'during-outage');
-      const response = await sdkFor(a.server, APP).trigger('local-news', 'during-outage', 'still here');
-      assert.equal(response.status, 200, 'publishing on a node keeps working for its own clients');
-      assert.equal((await localEvent).data, 'still here');
+      // A 200 would mean every node with subscribers got it; the bus cannot say so: 503, and
+      // nothing is delivered on this node either, so the publisher's retry delivers once.
+      const body = JSON.stringify({ name: 'retried', channels: ['presence-shared'], data: 'once' });
+      const path = `/apps/${APP.id}/events`;
+      const refused = await fetch(`${a.server.httpUrl}${path}?${signRestQuery(APP, 'POST', path, {}, body, Date.now())}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      const refusal = (await refused.json()) as { code?: string };
+      assert.equal(refused.status, 503);
+      assert.equal(refused.headers.get('retry-after'), '1');
+      assert.equal(refusal.code, 'SB_API_BUS_UNAVAILABLE');
 
       await server.restart();
+      const sdkA = sdkFor(a.server, APP);
       const sdkB = sdkFor(b.server, APP);
       // The nodes notice on their own (reconnect, then a heartbeat finds their entries gone).
       await eventually(async () => {
@@ -163,14 +176,23 @@ describe('cluster failures', () => {
         } catch {
           return false;
         }
-      }, 'both nodes restored their presence members into the restarted Redis');
+      }, 'both nodes restored their presence members into the restarted bus');
 
-      let delivered = false;
-      channelOnA.bind('after-outage', () => (delivered = true));
+      let resumed = false;
+      channelOnB.bind('after-outage', () => (resumed = true));
       await eventually(async () => {
-        await sdkB.trigger('presence-shared', 'after-outage', '').catch(() => undefined);
-        return delivered;
+        await sdkA.trigger('presence-shared', 'after-outage', '').catch(() => undefined);
+        return resumed;
       }, 'cross-node delivery resumes once the broker has re-subscribed');
+
+      // The publisher retries as told; the retry is delivered once on each node.
+      const retried = await sdkA.trigger('presence-shared', 'retried', 'once');
+      assert.equal(retried.status, 200);
+      const markerOnA = nextEvent(channelOnA, 'marker');
+      const markerOnB = nextEvent(channelOnB, 'marker');
+      await sdkA.trigger('presence-shared', 'marker', '');
+      await Promise.all([markerOnA, markerOnB]);
+      assert.deepEqual(received, { a: 1, b: 1 }, 'the refused publish was delivered nowhere; its retry once on each node');
       assert.equal(a.cli.child.exitCode, null, 'no node crashed');
       assert.equal(b.cli.child.exitCode, null);
     } finally {

@@ -1,6 +1,8 @@
 /** `POST /apps/{id}/events` and `POST /apps/{id}/batch_events` (protocol §6.3). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../apps/app-store.js';
+import type { Publication } from '../cluster/broker.js';
+import { ClusterUnavailableError, orUnavailable, RETRY_AFTER_SECONDS } from '../cluster/unavailable.js';
 import { sendError, sendJson } from '../http/respond.js';
 import { channelType } from '../protocol/channels.js';
 import { ApiErrors } from '../protocol/errors.js';
@@ -48,39 +50,78 @@ function withinRate(context: ApiContext, request: IncomingMessage, response: Ser
   return false;
 }
 
-/**
- * Publishes to every channel. Cache channels keep the event first (so a subscriber that joins
- * meanwhile gets it replayed or live, never an older one after a newer one).
- */
-async function publish(context: ApiContext, app: App, event: EventInput): Promise<void> {
-  const cached = event.channels.filter((channel) => channelType(channel).cache);
-  if (cached.length > 0) {
-    await Promise.all(cached.map((channel) => context.state.cache.set(app.id, channel, event.name, event.data, app.cacheTtl * 1000)));
+/** Every channel of every event, in request order, as publications. */
+function publicationsOf(app: App, events: readonly EventInput[]): Publication[] {
+  const publications: Publication[] = [];
+  for (const event of events) {
+    for (const channel of event.channels) {
+      publications.push({ appId: app.id, channel, event: event.name, data: event.data, exceptSocketId: event.socketId });
+    }
   }
-  for (const channel of event.channels) {
-    context.engine.publish({ appId: app.id, channel, event: event.name, data: event.data, exceptSocketId: event.socketId });
+  return publications;
+}
+
+/**
+ * Publishes every event of the request; false when it answered 503 instead. Cache channels keep
+ * each event first (so a subscriber that joins meanwhile gets it replayed or live, never an older
+ * one after a newer one). Then the bus takes all publications in one round trip, and only then
+ * are they delivered here (see Engine.publishConfirmed): a 503 delivered nothing on this node, so
+ * the publisher's retry delivers once here; a 200 means the bus took them for every node.
+ */
+async function published(context: ApiContext, request: IncomingMessage, response: ServerResponse, app: App, events: readonly EventInput[]): Promise<boolean> {
+  try {
+    for (const event of events) {
+      const cached = event.channels.filter((channel) => channelType(channel).cache);
+      if (cached.length > 0) {
+        const writes = cached.map((channel) => context.state.cache.set(app.id, channel, event.name, event.data, app.cacheTtl * 1000));
+        await orUnavailable(Promise.all(writes), 'the cache did not take the event');
+      }
+    }
+    await context.engine.publishConfirmed(publicationsOf(app, events));
+    return true;
+  } catch (error) {
+    if (!(error instanceof ClusterUnavailableError)) throw error;
+    context.logger.warn({ err: error, app: app.id }, 'publish refused: the cluster bus is unavailable');
+    sendError(request, response, ApiErrors.busUnavailable, undefined, { 'retry-after': String(RETRY_AFTER_SECONDS) });
+    return false;
+  }
+}
+
+/**
+ * The `info` attributes asked for. The events are already delivered, so a store that does not
+ * answer leaves them out (logged) rather than have the publisher retry and deliver twice.
+ */
+async function infoAfterPublish<T>(context: ApiContext, app: App, read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    context.logger.warn({ err: error, app: app.id }, 'channel info after a publish failed; answered without it');
+    return undefined;
   }
 }
 
 export const triggerEvent: SignedHandler = async (context, request, response, { app, body }) => {
   const event = checkedBody(request, response, body, (parsed) => checkEvent(app, parsed, 'single'));
   if (event === undefined || !withinRate(context, request, response, app, [event])) return;
-  await publish(context, app, event);
+  if (!(await published(context, request, response, app, [event]))) return;
   if (event.info.length === 0) return sendJson(request, response, 200, {});
-  sendJson(request, response, 200, { channels: await channelsInfo(context.state, app, event.channels, event.info) });
+  const channels = await infoAfterPublish(context, app, () => channelsInfo(context.state, app, event.channels, event.info));
+  sendJson(request, response, 200, channels === undefined ? {} : { channels });
 };
 
 export const triggerBatch: SignedHandler = async (context, request, response, { app, body }) => {
   const events = checkedBody(request, response, body, (parsed) => checkBatch(app, parsed));
   if (events === undefined || !withinRate(context, request, response, app, events)) return;
-  for (const event of events) await publish(context, app, event);
+  if (!(await published(context, request, response, app, events))) return;
   if (events.every((event) => event.info.length === 0)) return sendJson(request, response, 200, {});
-  const batch = await Promise.all(
-    events.map(async (event) => {
-      if (event.info.length === 0) return {};
-      const info = await channelsInfo(context.state, app, event.channels, event.info);
-      return info[event.channels[0] ?? ''] ?? {};
-    }),
+  const batch = await infoAfterPublish(context, app, () =>
+    Promise.all(
+      events.map(async (event) => {
+        if (event.info.length === 0) return {};
+        const info = await channelsInfo(context.state, app, event.channels, event.info);
+        return info[event.channels[0] ?? ''] ?? {};
+      }),
+    ),
   );
-  sendJson(request, response, 200, { batch });
+  sendJson(request, response, 200, batch === undefined ? {} : { batch });
 };

@@ -4,8 +4,12 @@
  * reaches only the nodes that need it.
  *
  * Guarantee: at most once, in publish order per publishing node. `publish` never delivers to the
- * publishing node itself; the caller delivers locally (see core/publisher.ts). A publication is
+ * publishing node itself; the caller delivers locally (see core/engine.ts). A publication is
  * encoded once for the bus, whatever the number of receiving nodes.
+ *
+ * `publishConfirmed` is the acknowledged form the HTTP API uses: it resolves once the bus server
+ * has taken every publication (so every node subscribed at that moment gets them) and rejects,
+ * within a bounded time, when it cannot say so; the publisher is then told to retry.
  */
 import type { RawJson } from '../protocol/raw-json.js';
 
@@ -85,6 +89,11 @@ export interface Broker {
   unsubscribe(appId: string, channel: string): Promise<void>;
   /** Sends to every other node subscribed to the channel. */
   publish(publication: Publication): Promise<void>;
+  /**
+   * Sends all, in order, in one round trip; resolves once the bus server has them all, rejects
+   * (bounded in time) when it may not. A rejection may still have delivered some of them.
+   */
+  publishConfirmed(publications: readonly Publication[]): Promise<void>;
   /** Sends to one other node (`toNodeId`), or to every other node. */
   publishControl(message: ControlMessage, toNodeId?: string): Promise<void>;
   /** Releases connections and subscriptions; idempotent. */

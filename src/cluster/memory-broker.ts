@@ -14,6 +14,10 @@ export class MemoryBroker implements Broker {
     return Promise.resolve();
   }
 
+  publishConfirmed(): Promise<void> {
+    return Promise.resolve();
+  }
+
   publishControl(): Promise<void> {
     return Promise.resolve();
   }

@@ -6,6 +6,7 @@
 import type { App, AppStore } from '../apps/app-store.js';
 import type { Broker, BrokerHandlers, ControlMessage, Publication } from '../cluster/broker.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
+import { ClusterUnavailableError } from '../cluster/unavailable.js';
 import { userChannel } from '../protocol/channels.js';
 import { encodeError } from '../protocol/codec.js';
 import { CloseReasons, type CloseReason } from '../protocol/errors.js';
@@ -138,7 +139,7 @@ export class Engine implements BrokerHandlers {
       app = await this.#options.apps.findByKey(request.key ?? '');
     } catch (error) {
       this.#options.logger.error({ err: error }, 'app lookup failed');
-      return reject(transport, CloseReasons.serverShutdown);
+      return reject(transport, CloseReasons.clusterUnavailable);
     }
     if (app === undefined) {
       return reject(transport, { ...CloseReasons.appNotFound, message: `App key ${request.key ?? ''} does not exist` });
@@ -165,8 +166,10 @@ export class Engine implements BrokerHandlers {
     try {
       admitted = await connections.add(app.id, socketId, app.maxConnections);
     } catch (error) {
-      this.#options.logger.error({ err: error, app: app.id }, 'connection registration failed');
-      return reject(transport, CloseReasons.serverShutdown);
+      // The store is down or hung (its calls are bounded in time): 4100 has the client retry
+      // after a back-off, where 4200 would have it reconnect at once, in a tight loop.
+      this.#options.logger.warn({ err: error, app: app.id }, 'connection registration failed');
+      return reject(transport, CloseReasons.clusterUnavailable);
     }
     if (!admitted) return reject(transport, CloseReasons.overConnectionQuota);
     if (this.#draining) {
@@ -180,7 +183,27 @@ export class Engine implements BrokerHandlers {
 
   // ---- publishing ----------------------------------------------------------------------------
 
-  /** Delivers to local subscribers now and sends to the other nodes. */
+  /**
+   * The HTTP API's publish: hands the publications to the bus first and delivers them to this
+   * node's subscribers only once the bus has taken them all, so that a publisher told to retry
+   * (a ClusterUnavailableError) never has a local subscriber receive the event twice. With
+   * process-local state there is no bus to wait for.
+   */
+  async publishConfirmed(publications: readonly Publication[]): Promise<void> {
+    if (this.#options.state.shared) {
+      try {
+        await this.#options.broker.publishConfirmed(publications);
+      } catch (error) {
+        throw new ClusterUnavailableError('the bus did not take the publications', error);
+      }
+    }
+    for (const publication of publications) this.hub.deliver(publication);
+  }
+
+  /**
+   * Delivers to local subscribers now and sends to the other nodes, at most once: a failed send
+   * is logged (client events and server-made events during a bus outage reach this node only).
+   */
   publish(publication: Publication): void {
     this.hub.deliver(publication);
     this.#options.broker

@@ -33,6 +33,7 @@ export const CloseReasons = {
   httpSessionLimit: close('SB_HTTP_SESSION_LIMIT', 4100, 'Over capacity: too many HTTP sessions for this application; retry shortly'),
   addressConnectionLimit: close('SB_ADDRESS_CONNECTION_LIMIT', 4101, 'Over capacity: too many open connections from this address; retry shortly'),
   addressConnectionRate: close('SB_ADDRESS_CONNECTION_RATE', 4102, 'Over capacity: too many new connections from this address; retry shortly'),
+  clusterUnavailable: close('SB_CLUSTER_UNAVAILABLE', 4100, 'Over capacity: shared cluster state is unavailable; retry shortly'),
   serverShutdown: close('SB_SERVER_SHUTDOWN', 4200, 'Server is shutting down; please reconnect'),
   pongTimeout: close('SB_PONG_TIMEOUT', 4201, 'Pong reply not received in time'),
   sessionEnded: close('SB_SESSION_ENDED', 4201, 'HTTP session timed out: no receive request within the disconnect grace period'),
@@ -205,6 +206,12 @@ export const ApiErrors = {
   ),
   rateLimited: apiError('SB_API_RATE_LIMITED', 429, 'Too many requests: the app is over its publish rate limit'),
   draining: apiError('SB_API_DRAINING', 503, 'Server is shutting down'),
+  busUnavailable: apiError(
+    'SB_API_BUS_UNAVAILABLE',
+    503,
+    'The cluster bus did not confirm the publication in time, so it was not delivered on this node: retry after Retry-After seconds',
+  ),
+  stateUnavailable: apiError('SB_API_STATE_UNAVAILABLE', 503, 'Shared cluster state is unavailable; retry after Retry-After seconds'),
   // The pusher-js HTTP fallback transports ({httpPath}/app/{key}/{server}/{session}/...).
   httpInvalidSession: apiError(
     'SB_HTTP_INVALID_SESSION',

@@ -1,6 +1,10 @@
 /** The DeliveryQueue contract on Redis (127.0.0.1:6379, shared: every queue gets its own prefix). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { freePort, PrivateRedis } from '../../test/helpers/redis-server.js';
+import { eventually } from '../../test/helpers/wait.js';
 import { deleteRedisKeys, REDIS_URL, uniqueRedisPrefix } from '../../test/helpers/redis.js';
 import { silentLogger } from '../core/logger.js';
 import { DeliveryOutcomes } from './delivery-outcomes.js';
@@ -77,5 +81,49 @@ describe('RedisDeliveryQueue hand-off', () => {
       }),
       /did not answer within 300 ms/,
     );
+  });
+});
+
+describe('RedisDeliveryQueue on a hung Redis', () => {
+  it('keeps a batch Redis does not answer for, says so, and delivers it once Redis answers again', async () => {
+    const redis = new PrivateRedis(await freePort());
+    await redis.start();
+    const errors: string[] = [];
+    const logger = pino(
+      { level: 'error' },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          errors.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
+    );
+    const counters = new WebhookCounterSet();
+    const send = new ScriptedSend(() => ({ ok: true }));
+    const queue = await RedisDeliveryQueue.open({
+      target: { kind: 'server', url: redis.url },
+      prefix: 'hung',
+      send: send.send,
+      outcomes: new DeliveryOutcomes(counters, logger, { initialDelayMs: 100, maxDelayMs: 100, periodMs: 60_000 }, Date.now),
+      concurrency: 1,
+      maxInFlightPerEndpoint: 1,
+      maxQueuedBatches: 10,
+      logger,
+      slowAddMs: 200,
+    });
+    try {
+      redis.pause();
+      const batch = testBatch('kept');
+      queue.enqueue(batch);
+      await eventually(() => errors.some((line) => line.includes('webhook batch not yet written to Redis')), 'the wait is reported');
+      redis.resume();
+      await send.until(() => send.attempts.length === 1 && send.inFlight === 0);
+      assert.deepEqual(send.attempts[0]?.batch, batch);
+      assert.equal(counters.snapshot().dropped, 0);
+    } finally {
+      redis.resume();
+      await queue.close(AbortSignal.timeout(5_000));
+      await redis.kill();
+    }
   });
 });

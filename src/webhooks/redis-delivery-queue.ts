@@ -6,6 +6,12 @@
  * backoff strategy), so retries survive restarts and crashes, and any process on the same key
  * prefix delivers them. A process that dies during a request leaves the job locked; BullMQ's
  * stalled check gives it to another worker once the lock expires (at least once).
+ *
+ * A hung Redis (accepting TCP, answering nothing): BullMQ's connections have no command timeout
+ * (its worker's blocking commands must be allowed to wait, and a timed-out add may still be
+ * applied later, so retrying it would duplicate). Memory stays bounded instead: at most
+ * maxQueuedBatches adds wait here, each reported once it has waited slowAddMs, and written when
+ * Redis answers again; beyond that, batches are dropped with an error log and counted.
  */
 import { DelayedError, Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import { describeTarget, redisOptions, type RedisTarget } from '../cluster/redis/redis-target.js';
@@ -29,12 +35,15 @@ export interface RedisDeliveryQueueOptions {
   readonly logger: Logger;
   /** How long open() waits for Redis before failing the start. */
   readonly connectTimeoutMs?: number;
+  /** An add unanswered this long is reported as an error (the batch is still kept); 5 s by default. */
+  readonly slowAddMs?: number;
 }
 
 const QUEUE_NAME = 'deliveries';
 /** How long past the shutdown deadline the queue may take to record the jobs it cut off. */
 const AFTER_DEADLINE_MS = 1_000;
 const BACKOFF_TYPE = 'switchboard-webhook';
+const SLOW_ADD_MS = 5_000;
 
 /** The retry policy is time-based (retry period), so the attempt count only has to never run out. */
 const JOB_OPTIONS: JobsOptions = {
@@ -126,6 +135,17 @@ export class RedisDeliveryQueue implements DeliveryQueue {
   }
 
   async #add(batch: WebhookBatch): Promise<void> {
+    // A hung Redis (accepting TCP, answering nothing) holds the add until it answers; the batch
+    // waits here (at most maxQueuedBatches of them) rather than be dropped, and the wait is
+    // reported instead of being silent.
+    const slowAddMs = this.#options.slowAddMs ?? SLOW_ADD_MS;
+    const slow = setTimeout(() => {
+      this.#options.logger.error(
+        { app: batch.appId, url: batch.url, waitingMs: slowAddMs, batchesWaiting: this.#adding.size, maxQueuedBatches: this.#options.maxQueuedBatches },
+        'webhook batch not yet written to Redis: Redis does not answer; the batch is kept in memory until it does',
+      );
+    }, slowAddMs);
+    slow.unref();
     try {
       // Waiting, delayed and active jobs of every process on this prefix: the cap is shared, and
       // soft (concurrent adds may pass it by their number).
@@ -134,6 +154,8 @@ export class RedisDeliveryQueue implements DeliveryQueue {
       await this.#queue.add(batch.appId, batch, JOB_OPTIONS);
     } catch (error) {
       this.#options.outcomes.drop(batch, 'queue unavailable', error instanceof Error ? error.message : String(error));
+    } finally {
+      clearTimeout(slow);
     }
   }
 

@@ -71,6 +71,16 @@ export class PrivateNatsServer {
     }
   }
 
+  /** Freezes the server (SIGSTOP): it keeps accepting TCP connections and answers nothing. */
+  pause(): void {
+    this.#process?.kill('SIGSTOP');
+  }
+
+  /** Thaws a paused server (SIGCONT). */
+  resume(): void {
+    this.#process?.kill('SIGCONT');
+  }
+
   /** Kills the server (SIGKILL: no goodbye to clients). */
   async kill(): Promise<void> {
     const child = this.#process;

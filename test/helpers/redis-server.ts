@@ -67,10 +67,21 @@ export class PrivateRedis {
     });
   }
 
+  /** Freezes the server (SIGSTOP): it keeps accepting TCP connections and answers nothing. */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  /** Thaws a paused server (SIGCONT); it then answers what it was sent meanwhile. */
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
   /** Kills the server abruptly, as a crash would. */
   async kill(): Promise<void> {
     const child = this.#child;
-    if (child === undefined || child.exitCode !== null) return;
+    // A server already gone (exited, or killed by a signal) has nothing left to wait for.
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGKILL');
     await once(child, 'exit');
   }

@@ -7,11 +7,18 @@
  * At most once: while NATS is unreachable `publish` and `subscribe` fail at once and nothing is
  * queued. The client reconnects by itself and re-sends every subscription it holds, so traffic
  * resumes without the engine doing anything; what was published during the outage is lost.
+ *
+ * `publishConfirmed` publishes, then flushes (a ping the server answers once it has processed
+ * everything before it), and fails after CLUSTER_CALL_TIMEOUT_MS without an answer. A hung server
+ * stops reading, so what is written piles up in the socket until the client calls the connection
+ * stale; while MAX_UNCONFIRMED_BYTES of confirmed publications await their flush, more are
+ * refused at once.
  */
 import type { Subscription } from '@nats-io/transport-node';
 import type { Broker, BrokerHandlers, ControlMessage, Publication } from '../broker.js';
 import { decodeControl, decodePublication, encodeControl, encodePublication } from '../bus-codec.js';
-import { NatsLink, NatsUnavailableError } from './nats-link.js';
+import { CLUSTER_CALL_TIMEOUT_MS } from '../unavailable.js';
+import { NatsLink, NatsUnavailableError, withDeadline } from './nats-link.js';
 import { NatsNames } from './nats-names.js';
 
 export interface NatsBrokerOptions {
@@ -20,6 +27,8 @@ export interface NatsBrokerOptions {
   readonly nodeId: string;
 }
 
+const MAX_UNCONFIRMED_BYTES = 16 * 1024 * 1024;
+
 export class NatsBroker implements Broker {
   readonly #link: NatsLink;
   readonly #names: NatsNames;
@@ -27,6 +36,8 @@ export class NatsBroker implements Broker {
   readonly #handlers: BrokerHandlers;
   /** Subject -> its subscription and when the server has registered it. */
   readonly #subscriptions = new Map<string, { readonly subscription: Subscription; readonly active: Promise<void> }>();
+  /** Bytes of `publishConfirmed` whose flush has not settled (it does on answer or disconnect). */
+  #unconfirmedBytes = 0;
   #closed: Promise<void> | undefined;
 
   private constructor(link: NatsLink, names: NatsNames, nodeId: string, handlers: BrokerHandlers) {
@@ -90,6 +101,23 @@ export class NatsBroker implements Broker {
 
   publish(publication: Publication): Promise<void> {
     return this.#send(this.#names.channelSubject(publication.appId, publication.channel), encodePublication(this.#nodeId, publication));
+  }
+
+  async publishConfirmed(publications: readonly Publication[]): Promise<void> {
+    if (this.#unconfirmedBytes >= MAX_UNCONFIRMED_BYTES) {
+      throw new NatsUnavailableError(`${String(this.#unconfirmedBytes)} bytes already await the server's answer`);
+    }
+    let bytes = 0;
+    for (const publication of publications) {
+      const payload = encodePublication(this.#nodeId, publication);
+      bytes += payload.length;
+      await this.#send(this.#names.channelSubject(publication.appId, publication.channel), payload);
+    }
+    this.#unconfirmedBytes += bytes;
+    const flushed = this.#link.connection.flush().finally(() => {
+      this.#unconfirmedBytes -= bytes;
+    });
+    await withDeadline(flushed, CLUSTER_CALL_TIMEOUT_MS, 'the server did not confirm the publications');
   }
 
   publishControl(message: ControlMessage, toNodeId?: string): Promise<void> {

@@ -14,6 +14,7 @@
  * node, so a record's size depends on the nodes and presence members, not on the subscribers.
  */
 import { jetstreamManager } from '@nats-io/jetstream';
+import { CLUSTER_CALL_TIMEOUT_MS } from '../unavailable.js';
 import type { ClusterState } from '../cluster-state.js';
 import type { NodeMembership } from '../ownership.js';
 import type { SessionRegistry } from '../session-registry.js';
@@ -44,7 +45,8 @@ export interface NatsStateOptions {
 
 /** The state's buckets, created when missing (the settings apply to new buckets only). */
 async function openBuckets(link: NatsLink, names: NatsNames, options: NatsStateOptions) {
-  const jsm = await jetstreamManager(link.connection);
+  // Every KV call is a JetStream request: bounded like a Redis command (JetStream's default is 5 s).
+  const jsm = await jetstreamManager(link.connection, { timeout: CLUSTER_CALL_TIMEOUT_MS });
   const open = (bucket: string, settings: BucketSettings) => KvStore.open(link, jsm, bucket, { storage: 'file', ...settings });
   return {
     state: await open(names.stateBucket, {}),

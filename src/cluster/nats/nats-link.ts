@@ -23,9 +23,23 @@ const MAX_PINGS_OUT = 2;
 const CONNECT_TIMEOUT_MS = 5_000;
 
 export class NatsUnavailableError extends Error {
-  constructor() {
-    super('NATS is unreachable; the client is reconnecting');
+  constructor(reason = 'NATS is unreachable; the client is reconnecting') {
+    super(reason);
     this.name = 'NatsUnavailableError';
+  }
+}
+
+/** `promise`, or a NatsUnavailableError after `ms`; the promise's own outcome is still observed. */
+export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new NatsUnavailableError(`${what} within ${String(ms)} ms`)), ms);
+  });
+  promise.catch(() => undefined);
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

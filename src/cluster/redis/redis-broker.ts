@@ -1,7 +1,8 @@
 /**
  * Broker on Redis pub/sub: one Redis channel per app channel, subscribed only while this node has
  * local subscribers, plus a control channel every node listens to. At most once: a publish while
- * Redis is unreachable fails at once (logged by the caller), nothing is queued. After a reconnect
+ * Redis is unreachable fails at once, and one while it is hung within the client's command
+ * timeout (see redis-client.ts); nothing is queued. After a reconnect
  * the client re-subscribes every channel it had.
  */
 import type { Redis } from 'ioredis';
@@ -69,6 +70,17 @@ export class RedisBroker implements Broker {
       this.#keys.channelTopic(publication.appId, publication.channel),
       encodePublication(this.#nodeId, publication),
     );
+  }
+
+  /** One pipeline: one write and one round trip for the whole request. */
+  async publishConfirmed(publications: readonly Publication[]): Promise<void> {
+    const pipeline = this.#publisher.pipeline();
+    for (const publication of publications) {
+      pipeline.publish(this.#keys.channelTopic(publication.appId, publication.channel), encodePublication(this.#nodeId, publication));
+    }
+    const results = await pipeline.exec();
+    const failed = results?.find(([error]) => error !== null)?.[0];
+    if (failed !== undefined && failed !== null) throw failed;
   }
 
   async publishControl(message: ControlMessage, toNodeId?: string): Promise<void> {
