@@ -57,6 +57,7 @@ async function publish(context: ApiContext, app: App, event: EventInput): Promis
   if (cached.length > 0) {
     await Promise.all(cached.map((channel) => context.state.cache.set(app.id, channel, event.name, event.data, app.cacheTtl * 1000)));
   }
+  context.engine.counters.app(app.id).apiMessages += event.channels.length;
   for (const channel of event.channels) {
     context.engine.publish({ appId: app.id, channel, event: event.name, data: event.data, exceptSocketId: event.socketId });
   }

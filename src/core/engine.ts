@@ -15,6 +15,7 @@ import type { Transport } from '../transports/transport.js';
 import { ChannelRoutes } from './channel-routes.js';
 import { ClusterUpkeep } from './cluster-upkeep.js';
 import { Connection } from './connection.js';
+import { CoreCounters } from './core-counters.js';
 import type { EngineContext, EngineSettings } from './engine-context.js';
 import { Hub } from './hub.js';
 import { originAllowed } from './origins.js';
@@ -31,6 +32,8 @@ export interface EngineOptions {
   readonly webhooks: WebhookSink;
   readonly logger: Logger;
   readonly settings: EngineSettings;
+  /** Where traffic is counted for metrics; a private set when absent. */
+  readonly counters?: CoreCounters;
   readonly now?: () => number;
 }
 
@@ -49,6 +52,7 @@ const HIGHEST_PROTOCOL = 7;
 
 export class Engine implements BrokerHandlers {
   readonly hub = new Hub();
+  readonly counters: CoreCounters;
   readonly #options: EngineOptions;
   readonly #connections = new Map<string, Connection>();
   readonly #context: EngineContext;
@@ -58,6 +62,7 @@ export class Engine implements BrokerHandlers {
 
   constructor(options: EngineOptions) {
     this.#options = options;
+    this.counters = options.counters ?? new CoreCounters();
     const now = options.now ?? Date.now;
     const logger = options.logger;
     const routes = new ChannelRoutes(options.broker, (error, appId, channel) =>
@@ -80,6 +85,7 @@ export class Engine implements BrokerHandlers {
         this.publish(publication),
       ),
       webhooks: options.webhooks,
+      counters: this.counters,
       logger,
       now,
       publish: (publication) => this.publish(publication),
@@ -118,6 +124,11 @@ export class Engine implements BrokerHandlers {
     return this.#connections.get(socketId);
   }
 
+  /** Every open connection of this process (read at metrics scrape time). */
+  connections(): IterableIterator<Connection> {
+    return this.#connections.values();
+  }
+
   // ---- admission -----------------------------------------------------------------------------
 
   /** Admits a client on a fresh transport, or tells it why not (pusher:error, then close). */
@@ -143,7 +154,8 @@ export class Engine implements BrokerHandlers {
     while (this.#connections.has(socketId)) socketId = newSocketId();
     let admitted: boolean;
     try {
-      admitted = await this.#options.state.connections.add(app.id, socketId, app.maxConnections);
+      const { id, maxConnections } = app;
+      admitted = await this.counters.timeStateOperation('connections.add', () => this.#options.state.connections.add(id, socketId, maxConnections));
     } catch (error) {
       this.#options.logger.error({ err: error, app: app.id }, 'connection registration failed');
       return reject(transport, CloseReasons.serverShutdown);
@@ -162,17 +174,24 @@ export class Engine implements BrokerHandlers {
 
   /** Delivers to local subscribers now and sends to the other nodes. */
   publish(publication: Publication): void {
-    this.hub.deliver(publication);
+    this.#deliver(publication);
     this.#options.broker
       .publish(publication)
       .catch((error: unknown) => {
+        this.counters.busPublishFailures += 1;
         this.#options.logger.warn({ err: error, app: publication.appId, channel: publication.channel }, 'broker publish failed');
       });
   }
 
   /** BrokerHandlers: traffic from another node. */
   onPublication(publication: Publication): void {
-    this.hub.deliver(publication);
+    this.#deliver(publication);
+  }
+
+  /** Local delivery, counted once per publication (not per recipient) to keep fan-out cheap. */
+  #deliver(publication: Publication): void {
+    const delivered = this.hub.deliver(publication);
+    if (delivered > 0) this.counters.app(publication.appId).deliveries += delivered;
   }
 
   onControl(message: ControlMessage): void {

@@ -7,7 +7,8 @@
  *   A transport whose reader falls behind (queued bytes over its cap) closes itself with 4100;
  *   memory per connection stays bounded.
  * - `close` writes everything queued, then the close code and reason; later sends are dropped.
- * - `listener.onClose` is called exactly once, whoever closed.
+ * - `listener.onClose` is called exactly once, whoever closed, with the code of the side that
+ *   closed first (the server's own code when it closed, even if the peer never answers).
  * - Inbound text is delivered in order; `pause`/`resume` apply backpressure to the client.
  */
 import type { Frame } from '../protocol/frame.js';

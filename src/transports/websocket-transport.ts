@@ -50,6 +50,8 @@ export class WebSocketTransport implements Transport {
   #listener: TransportListener | undefined;
   #early: Early[] = [];
   #closedWith: { code: number; reason: string } | undefined;
+  /** The close this side sent first, reported to the listener whatever the peer answers. */
+  #sentClose: { code: number; reason: string } | undefined;
 
   constructor(ws: WebSocket, socket: Duplex, remoteAddress: string | undefined, options: WebSocketTransportOptions) {
     this.#ws = ws;
@@ -74,7 +76,7 @@ export class WebSocketTransport implements Transport {
     ws.on('close', (code: number, reason: Buffer) => {
       this.#closing = true;
       this.#queue.clear();
-      const closed = { code, reason: reason.toString('utf8') };
+      const closed = this.#sentClose ?? { code, reason: reason.toString('utf8') };
       if (this.#listener === undefined) this.#closedWith = closed;
       else this.#listener.onClose(closed.code, closed.reason);
     });
@@ -103,6 +105,7 @@ export class WebSocketTransport implements Transport {
     if (this.#closing) return;
     this.#flush();
     this.#closing = true;
+    this.#sentClose = { code, reason };
     this.#ws.close(code, truncateReason(reason));
     setTimeout(() => this.#ws.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS).unref();
   }
@@ -138,6 +141,7 @@ export class WebSocketTransport implements Transport {
     this.#queue.clear();
     this.#closing = true;
     const { code, message } = CloseReasons.slowConsumer;
+    this.#sentClose = { code, reason: message };
     this.#ws.close(code, truncateReason(message));
     setTimeout(() => this.#ws.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS).unref();
   }

@@ -125,6 +125,10 @@ export class RedisDeliveryQueue implements DeliveryQueue {
     this.#adding.add(adding);
   }
 
+  depth(): Promise<number> {
+    return this.#queue.getJobCountByTypes('waiting', 'prioritized', 'delayed', 'active');
+  }
+
   async #add(batch: WebhookBatch): Promise<void> {
     try {
       // Waiting, delayed and active jobs of every process on this prefix: the cap is shared, and
