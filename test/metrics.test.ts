@@ -1,10 +1,12 @@
 /** The admin listener's /metrics: the required series appear and move with real clients. */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { clientFor, disconnect, nextEvent, sdkFor, subscribed } from './helpers/pusher.js';
 import { CloseReasons } from '../src/protocol/errors.js';
 import { RawClient } from './helpers/raw-client.js';
-import { scrape, valueOf, type Sample } from './helpers/metrics.js';
+import { REPO_ROOT } from './helpers/cli.js';
+import { metricFamilies, scrape, valueOf, type Sample } from './helpers/metrics.js';
 import { APP, OTHER_APP, startServer, type TestServer } from './helpers/server.js';
 import { eventually } from './helpers/wait.js';
 
@@ -102,6 +104,23 @@ describe('metrics on the admin listener', () => {
       assert.equal(valueOf(await samples(), 'switchboard_client_events_total', app), 1);
     } finally {
       await Promise.all([disconnect(sender), disconnect(receiver)]);
+    }
+  });
+
+  it('documents every switchboard metric, and the Grafana dashboard queries only documented, served ones', async () => {
+    const families = metricFamilies((await scrape(adminUrl)).text);
+    const documented = await readFile(`${REPO_ROOT}docs/metrics.md`, 'utf8');
+    for (const family of families) {
+      if (family.startsWith('switchboard_')) assert.ok(documented.includes(`\`${family}\``), `${family} is in docs/metrics.md`);
+    }
+    const dashboard: unknown = JSON.parse(await readFile(`${REPO_ROOT}docs/grafana-dashboard.json`, 'utf8'));
+    const exprs = [...JSON.stringify(dashboard).matchAll(/"expr":"((?:[^"\\]|\\.)*)"/g)].map((match) => match[1] ?? '');
+    assert.ok(exprs.length >= 10, 'the dashboard has panels');
+    const queried = new Set(exprs.flatMap((expr) => [...expr.matchAll(/\b((?:switchboard|process|nodejs)_[a-z0-9_]+)/g)].map((match) => match[1] ?? '')));
+    for (const name of queried) {
+      const family = name.replace(/_(bucket|count|sum)$/, '');
+      assert.ok(families.has(family), `${name} (dashboard) is served`);
+      assert.ok(documented.includes(`\`${family}\``), `${family} (dashboard) is in docs/metrics.md`);
     }
   });
 

@@ -15,7 +15,7 @@ export function shareWorkerMetrics(registry: Registry): void {
 
 /**
  * In the primary: every connected worker's metrics, summed. A worker that does not answer within
- * prom-client's 5 s fails the scrape (503 from the route), rather than hiding its share.
+ * prom-client's 5 s fails the scrape (500 from the admin listener), rather than hiding its share.
  */
 export function clusterExposition(): () => Promise<Exposition> {
   const aggregator = new AggregatorRegistry();
