@@ -4,6 +4,8 @@
  */
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
+import { AdminListenError } from './admin/admin-listener.js';
+import { shareWorkerMetrics } from './admin/worker-metrics.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { EnvError } from './config/env.js';
 import { createLogger } from './core/logger.js';
@@ -61,7 +63,9 @@ async function start(args: string[]): Promise<void> {
     const workers = workerCount(config, workersFlag);
     if (workers > 1) return runPrimary(workers, config, logger);
   }
-  const server = await Switchboard.create(config, { logger, developmentApp });
+  // A worker's metrics are served by the primary's admin listener, summed with the others'.
+  const server = await Switchboard.create(config, { logger, developmentApp, adminListener: cluster.isPrimary && config.admin.enabled });
+  if (cluster.isWorker) shareWorkerMetrics(server.metrics.registry);
 
   // Handlers go in before listening, so a signal right after the "listening" line is graceful.
   let stopping = false;
@@ -99,7 +103,9 @@ export async function main(argv: string[]): Promise<void> {
     // Loaded on demand: the benchmark is a development tool, not part of the server.
     if (command === 'bench') return await (await import('../bench/main.js')).runBench(rest);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof EnvError || error instanceof WorkersError) fail(error.message);
+    if (error instanceof ConfigError || error instanceof EnvError || error instanceof WorkersError || error instanceof AdminListenError) {
+      fail(error.message);
+    }
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
       fail(`${error.message}\n\n${USAGE}`);
     }

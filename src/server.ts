@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
+import { AdminListener } from './admin/admin-listener.js';
+import { metricsRoute, readyRoute } from './admin/admin-routes.js';
 import { apiRoutes } from './api/api-routes.js';
 import { PublishLimiter } from './api/publish-limiter.js';
 import { StaticAppStore } from './apps/app-store.js';
@@ -14,11 +16,14 @@ import type { ClusterState } from './cluster/cluster-state.js';
 import { clusterDriverOf, connectCluster } from './cluster/drivers.js';
 import type { Config } from './config/schema.js';
 import { AddressLimits } from './core/address-limits.js';
+import { CoreCounters } from './core/core-counters.js';
 import { Engine } from './core/engine.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { AcceptGuard } from './http/accept-guard.js';
 import { createHttpServer, healthRoutes } from './http/http-server.js';
 import { Router } from './http/router.js';
+import { instrumentRoutes } from './observe/instrument-routes.js';
+import { NodeMetrics } from './observe/node-metrics.js';
 import { FlushScheduler } from './transports/flush-scheduler.js';
 import { HttpEndpoint, type HttpEndpointOptions } from './transports/http/http-endpoint.js';
 import { RemoteSessions } from './transports/http/remote-sessions.js';
@@ -33,10 +38,17 @@ export interface SwitchboardOptions {
   /** Set when the config had no apps and the development app is served (logged at start). */
   readonly developmentApp?: boolean;
   readonly now?: () => number;
+  /**
+   * Serve the admin listener from this process (default: `admin.enabled`). Off in `--workers`
+   * processes, whose primary serves it for all of them.
+   */
+  readonly adminListener?: boolean;
 }
 
 /** How long the node holding an HTTP session has to answer a request relayed to it. */
 const REMOTE_SESSION_DEADLINE_MS = 5_000;
+/** How long a metrics scrape waits for the webhook queue's depth (Redis) before leaving it out. */
+const QUEUE_DEPTH_DEADLINE_MS = 1_000;
 
 /**
  * How long requests still in flight when the listener closes may take to be answered. During a
@@ -56,6 +68,8 @@ interface SwitchboardParts {
   readonly acceptGuard: AcceptGuard;
   readonly httpTransports: HttpEndpoint | undefined;
   readonly developmentApp: boolean;
+  readonly metrics: NodeMetrics;
+  readonly admin: AdminListener | undefined;
 }
 
 export class Switchboard {
@@ -63,6 +77,9 @@ export class Switchboard {
   /** This process's identity in a cluster (logs, shared state). */
   readonly nodeId: string;
   readonly engine: Engine;
+  /** This process's metrics registry (served on the admin listener, or to the primary). */
+  readonly metrics: NodeMetrics;
+  readonly #admin: AdminListener | undefined;
   readonly #logger: Logger;
   readonly #server: Server;
   readonly #acceptGuard: AcceptGuard;
@@ -85,6 +102,8 @@ export class Switchboard {
     this.#acceptGuard = parts.acceptGuard;
     this.#httpTransports = parts.httpTransports;
     this.#developmentApp = parts.developmentApp;
+    this.metrics = parts.metrics;
+    this.#admin = parts.admin;
   }
 
   static async create(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
@@ -92,6 +111,8 @@ export class Switchboard {
     const now = options.now ?? Date.now;
     const apps = new StaticAppStore(config.apps);
     const webhooks = await createWebhooks(config, { apps, logger, now });
+    const metrics = new NodeMetrics();
+    const counters = new CoreCounters(metrics.observeStateOperation);
 
     // The broker is built first and forwards to the engine once the engine exists.
     const relay: { engine?: Engine; remoteSessions?: RemoteSessions } = {};
@@ -109,6 +130,7 @@ export class Switchboard {
       broker,
       state,
       webhooks: webhooks.sink,
+      counters,
       logger,
       now,
       settings: {
@@ -125,6 +147,15 @@ export class Switchboard {
     });
     relay.engine = engine;
     const addressLimits = new AddressLimits(config.perAddress, now);
+    metrics.attach({
+      appIds: config.apps.map((app) => app.id),
+      counters,
+      engine,
+      webhooks: {
+        snapshot: () => webhooks.metrics.snapshot(),
+        queueDepth: () => withDeadline(webhooks.queueDepth(), QUEUE_DEPTH_DEADLINE_MS),
+      },
+    });
     const scheduler = new FlushScheduler();
     const websocket = new WebSocketEndpoint({
       engine,
@@ -157,7 +188,10 @@ export class Switchboard {
     const router = new Router([
       ...healthRoutes(() => (engine.draining ? 'draining' : acceptGuard.canAccept() ? undefined : 'out of file descriptors'), VERSION),
       ...(httpTransports?.routes() ?? []),
-      ...apiRoutes({ apps, engine, state, logger, now, maxBodyBytes: config.http.maxBodyBytes, limiter: new PublishLimiter(now) }),
+      ...instrumentRoutes(
+        apiRoutes({ apps, engine, state, logger, now, maxBodyBytes: config.http.maxBodyBytes, limiter: new PublishLimiter(now) }),
+        metrics.observeApiRequest,
+      ),
     ]);
     const server = createHttpServer({
       router,
@@ -177,6 +211,8 @@ export class Switchboard {
       acceptGuard,
       httpTransports,
       developmentApp: options.developmentApp ?? false,
+      metrics,
+      admin: (options.adminListener ?? config.admin.enabled) ? createAdminListener(config, { engine, metrics, logger }) : undefined,
     });
   }
 
@@ -189,8 +225,13 @@ export class Switchboard {
           'It is refused on non-loopback addresses; configure apps before exposing the server.',
       );
     }
+    // The admin listener binds first: a refused admin.port leaves nothing listening.
+    await this.#admin?.listen();
     await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error): void => reject(error);
+      const onError = (error: Error): void => {
+        void this.#admin?.close();
+        reject(error);
+      };
       this.#server.once('error', onError);
       this.#server.listen(this.config.port, this.config.host, () => {
         this.#server.off('error', onError);
@@ -217,6 +258,11 @@ export class Switchboard {
   /** Webhook delivery counters of this process (for a metrics endpoint). */
   get webhookMetrics(): WebhookMetrics {
     return this.#webhooks.metrics;
+  }
+
+  /** The admin listener's address; undefined when this process serves none. */
+  get adminAddress(): AddressInfo | undefined {
+    return this.#admin?.address;
   }
 
   get address(): AddressInfo {
@@ -270,9 +316,28 @@ export class Switchboard {
     await Promise.race([serverClosed, inFlightOver, deadline]);
     this.#server.closeAllConnections();
     await Promise.race([serverClosed, deadline]);
+    // Last, so the drain can be watched on /metrics and /ready until the end.
+    await this.#admin?.close();
     clearTimeout(timer);
     this.#logger.info('shut down');
   }
+}
+
+function createAdminListener(config: Config, parts: { engine: Engine; metrics: NodeMetrics; logger: Logger }): AdminListener {
+  return new AdminListener({
+    host: config.admin.host,
+    port: config.admin.port,
+    token: config.admin.token,
+    logger: parts.logger,
+    routes: [metricsRoute(() => parts.metrics.expose()), readyRoute(() => !parts.engine.draining)],
+  });
+}
+
+/** The value if it settles within `ms`, else undefined (a failure counts as undefined too). */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([promise.catch(() => undefined), late]).finally(() => clearTimeout(timer));
 }
 
 function createHttpTransports(

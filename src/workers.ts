@@ -2,10 +2,14 @@
  * `switchboard start --workers N`: N worker processes share one port (node:cluster hands each new
  * TCP connection to a worker in turn) and join each other over the configured bus, exactly as
  * separate nodes would. The primary only supervises: it restarts a worker that dies, forwards
- * SIGTERM/SIGINT for a graceful shutdown, and exits 0 when every worker has exited.
+ * SIGTERM/SIGINT for a graceful shutdown, and exits 0 when every worker has exited. It also serves
+ * the one admin listener of the box, with every worker's metrics summed (admin/worker-metrics.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { AdminListener } from './admin/admin-listener.js';
+import { metricsRoute, readyRoute } from './admin/admin-routes.js';
+import { clusterExposition } from './admin/worker-metrics.js';
 import type { Config } from './config/schema.js';
 import { clusterDriverOf } from './cluster/drivers.js';
 import type { Logger } from './core/logger.js';
@@ -30,8 +34,20 @@ export function workerCount(config: Config, flag: number | undefined): number {
 /** A worker that dies within this long of its start is not restarted at once (crash loop). */
 const RESTART_BACKOFF_MS = 1_000;
 
-export function runPrimary(count: number, config: Config, logger: Logger): void {
+/** Binds the admin listener (rejecting with an AdminListenError), then starts the workers. */
+export async function runPrimary(count: number, config: Config, logger: Logger): Promise<void> {
   let stopping = false;
+  let listening = 0;
+  const admin = config.admin.enabled
+    ? new AdminListener({
+        host: config.admin.host,
+        port: config.admin.port,
+        token: config.admin.token,
+        logger,
+        routes: [metricsRoute(clusterExposition()), readyRoute(() => !stopping && listening > 0)],
+      })
+    : undefined;
+  await admin?.listen();
   const startedAt = new Map<number, number>();
   const fork = (): void => {
     const worker = cluster.fork();
@@ -48,7 +64,6 @@ export function runPrimary(count: number, config: Config, logger: Logger): void 
     const lived = Date.now() - started;
     setTimeout(fork, lived < RESTART_BACKOFF_MS ? RESTART_BACKOFF_MS : 0);
   });
-  let listening = 0;
   cluster.on('listening', () => {
     listening += 1;
     if (listening === count) logger.info({ workers: count }, `all ${count} workers are serving`);

@@ -52,6 +52,8 @@ export function switchboardConfig(maxBufferedBytes: number): ConfigInput {
     shutdownGracePeriod: 5,
     log: { level: 'warn' },
     websocket: { maxBufferedBytes },
+    // Metrics are on as in production; a free port so runs never collide.
+    admin: { port: 0 },
     apps: [
       {
         ...BENCH_APP,

@@ -77,7 +77,9 @@ async function published(context: ApiContext, request: IncomingMessage, response
         await orUnavailable(Promise.all(writes), 'the cache did not take the event');
       }
     }
-    await context.engine.publishConfirmed(publicationsOf(app, events));
+    const publications = publicationsOf(app, events);
+    await context.engine.publishConfirmed(publications);
+    context.engine.counters.app(app.id).apiMessages += publications.length;
     return true;
   } catch (error) {
     if (!(error instanceof ClusterUnavailableError)) throw error;

@@ -100,6 +100,13 @@ function formatIssues(error: z.ZodError): string {
 }
 
 function checkCrossFieldRules(config: Config): void {
+  const { admin } = config;
+  if (admin.enabled && admin.token === undefined && !isLoopbackHost(admin.host)) {
+    throw new ConfigError(
+      `Refusing to serve the admin listener on ${admin.host} without a token: set admin.token ` +
+        '(SWITCHBOARD_ADMIN_TOKEN), or keep admin.host on a loopback address.',
+    );
+  }
   const seenIds = new Set<string>();
   const seenKeys = new Set<string>();
   config.apps.forEach((app: AppConfig, index) => {

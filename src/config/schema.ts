@@ -260,6 +260,23 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('Running several nodes (with redis.url or nats.servers).'),
+  admin: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('Serve the admin listener (/metrics, /ready) for operators.'),
+      host: z
+        .string()
+        .min(1)
+        .default('127.0.0.1')
+        .describe('Interface of the admin listener; never expose it to clients. A non-loopback host needs admin.token.'),
+      port: z.int().min(0).max(65_535).default(9601).describe('Port of the admin listener; 0 picks a free one.'),
+      token: z
+        .string()
+        .min(16, 'use at least 16 characters')
+        .optional()
+        .describe('Bearer token every admin request must carry (Authorization: Bearer <token>); required when admin.host is not loopback.'),
+    })
+    .prefault({})
+    .describe('The admin listener: metrics and health for operators, on its own port. With --workers, the primary serves it for every worker.'),
   workers: positiveInt()
     .optional()
     .describe('Worker processes sharing the port (like --workers). Default: one per core with a bus configured, otherwise 1.'),

@@ -32,6 +32,7 @@ export function handleClientEvent(connection: Connection, message: ClientEventMe
   if (!connection.takeClientEventToken()) return connection.sendError(ClientErrors.clientEventRateLimit);
 
   const userId = subscription.type.kind === 'presence' ? subscription.member?.userId : undefined;
+  connection.counters.clientEvents += 1;
   context.publish({ appId: app.id, channel, event, data, userId, exceptSocketId: socketId });
   if (hasWebhooks(app)) {
     context.webhooks.emit(app, {

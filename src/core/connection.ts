@@ -8,10 +8,11 @@ import type { App } from '../apps/app-store.js';
 import type { PresenceMember } from '../cluster/channel-state.js';
 import type { ChannelType } from '../protocol/channels.js';
 import { encodeConnectionEstablished, encodeError, parseClientMessage, PING_TEXT, PONG_TEXT } from '../protocol/codec.js';
-import { ClientErrors, type ClientError, type CloseReason } from '../protocol/errors.js';
+import { ClientErrors, CloseReasons, type ClientError, type CloseReason } from '../protocol/errors.js';
 import { Frame } from '../protocol/frame.js';
 import type { Transport, TransportListener } from '../transports/transport.js';
 import { handleClientEvent } from './client-events.js';
+import type { AppCounters } from './core-counters.js';
 import type { EngineContext } from './engine-context.js';
 import type { Subscriber } from './hub.js';
 import { handleSignin, releaseSignin, type SignedInUser } from './signin.js';
@@ -35,6 +36,8 @@ export class Connection implements Subscriber, TransportListener {
   readonly app: App;
   readonly transport: Transport;
   readonly context: EngineContext;
+  /** This connection's app's traffic totals (metrics). */
+  readonly counters: AppCounters;
   /** Confirmed subscriptions, by channel name. */
   readonly subscriptions = new Map<string, Subscription>();
   user: SignedInUser | undefined;
@@ -58,6 +61,7 @@ export class Connection implements Subscriber, TransportListener {
     this.app = app;
     this.transport = transport;
     this.socketId = socketId;
+    this.counters = context.counters.app(app.id);
     this.openedAt = context.now();
     this.lastActivityAt = this.openedAt;
     this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
@@ -81,11 +85,13 @@ export class Connection implements Subscriber, TransportListener {
   }
 
   start(): void {
+    this.counters.connectionOpened(this.transport.name);
     this.send(new Frame(encodeConnectionEstablished(this.socketId, this.context.settings.activityTimeoutSeconds)));
     this.transport.attach(this);
   }
 
   send(frame: Frame): void {
+    this.counters.sentBytes += frame.size;
     this.transport.send(frame);
   }
 
@@ -115,6 +121,7 @@ export class Connection implements Subscriber, TransportListener {
   // ---- TransportListener ---------------------------------------------------------------------
 
   onText(text: string): void {
+    this.counters.receivedBytes += text.length;
     this.onActivity();
     if (this.#transportClosed) return;
     if (this.#busy) {
@@ -138,9 +145,11 @@ export class Connection implements Subscriber, TransportListener {
     this.pingSentAt = undefined;
   }
 
-  onClose(): void {
+  onClose(code: number): void {
     if (this.#transportClosed) return;
     this.#transportClosed = true;
+    this.counters.connectionClosed(this.transport.name, code);
+    if (code === CloseReasons.slowConsumer.code) this.counters.slowConsumerCloses += 1;
     this.#inbox = [];
     if (!this.#busy) void this.#release();
   }
@@ -215,7 +224,8 @@ export class Connection implements Subscriber, TransportListener {
     try {
       const leaving = [...this.subscriptions.values()].map((subscription) => leaveChannel(this, subscription));
       await Promise.all([...leaving, releaseSignin(this)]);
-      await this.context.state.connections.remove(this.app.id, this.socketId);
+      const { app, socketId } = this;
+      await this.context.counters.timeStateOperation('connections.remove', () => this.context.state.connections.remove(app.id, socketId));
     } catch (error) {
       this.context.logger.error({ err: error, socketId: this.socketId }, 'could not release a closed connection');
     } finally {

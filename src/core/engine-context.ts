@@ -3,6 +3,7 @@ import type { Publication } from '../cluster/broker.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import type { ChannelRoutes } from './channel-routes.js';
 import type { Connection } from './connection.js';
+import type { CoreCounters } from './core-counters.js';
 import type { Hub } from './hub.js';
 import type { Logger } from './logger.js';
 import type { SubscriptionCounts } from './subscription-counts.js';
@@ -32,6 +33,8 @@ export interface EngineContext {
   readonly transitions: Transitions;
   readonly subscriptionCounts: SubscriptionCounts;
   readonly webhooks: WebhookSink;
+  /** Traffic totals read by the metrics registry. */
+  readonly counters: CoreCounters;
   readonly logger: Logger;
   readonly now: () => number;
   /** Delivers to this node's subscribers and sends to the other nodes. */

@@ -16,6 +16,7 @@ import type { Transport } from '../transports/transport.js';
 import { ChannelRoutes } from './channel-routes.js';
 import { ClusterUpkeep } from './cluster-upkeep.js';
 import { Connection } from './connection.js';
+import { CoreCounters } from './core-counters.js';
 import type { EngineContext, EngineSettings } from './engine-context.js';
 import { Hub } from './hub.js';
 import { originAllowed } from './origins.js';
@@ -33,6 +34,8 @@ export interface EngineOptions {
   readonly webhooks: WebhookSink;
   readonly logger: Logger;
   readonly settings: EngineSettings;
+  /** Where traffic is counted for metrics; a private set when absent. */
+  readonly counters?: CoreCounters;
   readonly now?: () => number;
 }
 
@@ -51,6 +54,7 @@ const HIGHEST_PROTOCOL = 7;
 
 export class Engine implements BrokerHandlers {
   readonly hub = new Hub();
+  readonly counters: CoreCounters;
   readonly #options: EngineOptions;
   readonly #connections = new Map<string, Connection>();
   /** Socket ids registered (or being registered) in cluster state and not yet in #connections. */
@@ -62,6 +66,7 @@ export class Engine implements BrokerHandlers {
 
   constructor(options: EngineOptions) {
     this.#options = options;
+    this.counters = options.counters ?? new CoreCounters();
     const now = options.now ?? Date.now;
     const logger = options.logger;
     const routes = new ChannelRoutes(options.broker, (error, appId, channel) =>
@@ -86,6 +91,7 @@ export class Engine implements BrokerHandlers {
         this.publish(publication),
       ),
       webhooks: options.webhooks,
+      counters: this.counters,
       logger,
       now,
       publish: (publication) => this.publish(publication),
@@ -126,6 +132,11 @@ export class Engine implements BrokerHandlers {
     return this.#connections.get(socketId);
   }
 
+  /** Every open connection of this process (read at metrics scrape time). */
+  connections(): IterableIterator<Connection> {
+    return this.#connections.values();
+  }
+
   // ---- admission -----------------------------------------------------------------------------
 
   /** Admits a client on a fresh transport, or tells it why not (pusher:error, then close). */
@@ -164,7 +175,8 @@ export class Engine implements BrokerHandlers {
     const { connections } = this.#context.state;
     let admitted: boolean;
     try {
-      admitted = await connections.add(app.id, socketId, app.maxConnections);
+      const { id, maxConnections } = app;
+      admitted = await this.counters.timeStateOperation('connections.add', () => connections.add(id, socketId, maxConnections));
     } catch (error) {
       // The store is down or hung (its calls are bounded in time): 4100 has the client retry
       // after a back-off, where 4200 would have it reconnect at once, in a tight loop.
@@ -194,10 +206,11 @@ export class Engine implements BrokerHandlers {
       try {
         await this.#options.broker.publishConfirmed(publications);
       } catch (error) {
+        this.counters.busPublishFailures += 1;
         throw new ClusterUnavailableError('the bus did not take the publications', error);
       }
     }
-    for (const publication of publications) this.hub.deliver(publication);
+    for (const publication of publications) this.#deliver(publication);
   }
 
   /**
@@ -205,17 +218,24 @@ export class Engine implements BrokerHandlers {
    * is logged (client events and server-made events during a bus outage reach this node only).
    */
   publish(publication: Publication): void {
-    this.hub.deliver(publication);
+    this.#deliver(publication);
     this.#options.broker
       .publish(publication)
       .catch((error: unknown) => {
+        this.counters.busPublishFailures += 1;
         this.#options.logger.warn({ err: error, app: publication.appId, channel: publication.channel }, 'broker publish failed');
       });
   }
 
   /** BrokerHandlers: traffic from another node. */
   onPublication(publication: Publication): void {
-    this.hub.deliver(publication);
+    this.#deliver(publication);
+  }
+
+  /** Local delivery, counted once per publication (not per recipient) to keep fan-out cheap. */
+  #deliver(publication: Publication): void {
+    const delivered = this.hub.deliver(publication);
+    if (delivered > 0) this.counters.app(publication.appId).deliveries += delivered;
   }
 
   onControl(message: ControlMessage): void {

@@ -45,6 +45,11 @@ export class Hub {
     return this.#apps.get(appId)?.get(channel);
   }
 
+  /** Every channel with local subscribers, as [app id, channel] (read at metrics scrape time). */
+  *channels(): Generator<readonly [string, string]> {
+    for (const [appId, channels] of this.#apps) for (const channel of channels.keys()) yield [appId, channel];
+  }
+
   /** Delivers to this node's subscribers; returns how many received it. */
   deliver(publication: Publication): number {
     const subscribers = this.#apps.get(publication.appId)?.get(publication.channel);

@@ -15,6 +15,7 @@ import type { NodeMembership, OwnedEntry } from '../cluster/ownership.js';
 import { parseConfig } from '../config/load.js';
 import { channelType } from '../protocol/channels.js';
 import { ChannelRoutes } from './channel-routes.js';
+import { CoreCounters } from './core-counters.js';
 import type { Subscription } from './connection.js';
 import type { EngineContext } from './engine-context.js';
 import { Hub } from './hub.js';
@@ -89,6 +90,7 @@ function fixture(): Fixture {
     now: Date.now,
     publish,
     forget: () => undefined,
+    counters: new CoreCounters(),
   };
   const connections = new Map<string, LiveConnection>();
   const admitting = new Set<string>();

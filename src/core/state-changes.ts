@@ -17,12 +17,13 @@ import { hasWebhooks } from './webhook-sink.js';
  */
 export async function leaveState(context: EngineContext, app: App, channel: string, socketId: string): Promise<void> {
   try {
-    const result = await context.state.channels.leave({
+    const leave = {
       appId: app.id,
       channel,
       socketId,
       transitionDelayMs: hasWebhooks(app) ? context.settings.transitionDelayMs : undefined,
-    });
+    };
+    const result = await context.counters.timeStateOperation('channels.leave', () => context.state.channels.leave(leave));
     if (channelType(channel).kind !== 'presence') context.subscriptionCounts.changed(app, channel, result.subscriptionCount);
     if (result.memberRemoved && result.userId !== undefined) {
       context.publish({

@@ -80,14 +80,15 @@ async function join(connection: Connection, subscription: Subscription): Promise
   const webhooks = hasWebhooks(app);
   let result;
   try {
-    result = await context.state.channels.join({
+    const join = {
       appId: app.id,
       channel,
       socketId,
       member,
       maxMembers: member === undefined ? undefined : app.maxPresenceMembers,
       transitionDelayMs: webhooks ? context.settings.transitionDelayMs : undefined,
-    });
+    };
+    result = await context.counters.timeStateOperation('channels.join', () => context.state.channels.join(join));
   } catch (error) {
     context.routes.release(app.id, channel);
     context.logger.error({ err: error, app: app.id, channel }, 'cluster state join failed');

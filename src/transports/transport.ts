@@ -9,7 +9,8 @@
  * - `close` writes everything queued, then the close code and reason; later sends are dropped.
  * - `listener.onClose` is called exactly once, whoever closed, as soon as the connection is over
  *   for the client (a WebSocket: its close frame, or the server's 4100), which can be before the
- *   underlying socket has closed.
+ *   underlying socket has closed; with the code of the side that closed first (the server's own
+ *   code when it closed, even if the peer never answers).
  * - Inbound text is delivered in order; `pause`/`resume` apply backpressure to the client.
  */
 import type { Frame } from '../protocol/frame.js';

@@ -63,6 +63,8 @@ export class WebSocketTransport implements Transport {
   #early: Early[] = [];
   /** Set once the close is known (peer's close frame or socket closed); reported exactly once. */
   #closedWith: { code: number; reason: string } | undefined;
+  /** The close this side sent first, reported to the listener whatever the peer answers. */
+  #sentClose: { code: number; reason: string } | undefined;
 
   constructor(ws: ClosingWebSocket, socket: Duplex, remoteAddress: string | undefined, options: WebSocketTransportOptions) {
     this.#ws = ws;
@@ -119,6 +121,7 @@ export class WebSocketTransport implements Transport {
     if (this.#ws.readyState === WebSocket.OPEN) this.#write(Number.POSITIVE_INFINITY);
     this.#closing = true;
     this.#queue.clear();
+    this.#sentClose = { code, reason };
     this.#ws.close(code, truncateReason(reason));
     this.#armTerminate();
   }
@@ -135,8 +138,9 @@ export class WebSocketTransport implements Transport {
     this.#closing = true;
     this.#queue.clear();
     if (this.#closedWith !== undefined) return;
-    this.#closedWith = { code, reason };
-    this.#listener?.onClose(code, reason);
+    // The close this side sent first is reported, whatever the peer answers (or if it never does).
+    this.#closedWith = this.#sentClose ?? { code, reason };
+    this.#listener?.onClose(this.#closedWith.code, this.#closedWith.reason);
   }
 
   /** Once per turn with frames queued, and on 'drain'. */
@@ -192,6 +196,7 @@ export class WebSocketTransport implements Transport {
     this.#queue.clear();
     this.#closing = true;
     const { code, message } = CloseReasons.slowConsumer;
+    this.#sentClose = { code, reason: message };
     const reason = truncateReason(message);
     this.#ws.close(code, reason);
     this.#armTerminate(true);

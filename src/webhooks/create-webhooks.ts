@@ -19,6 +19,8 @@ import { WebhookSender } from './webhook-sender.js';
 export interface Webhooks {
   readonly sink: WebhookSink;
   readonly metrics: WebhookMetrics;
+  /** Batches waiting, delayed for a retry or in flight (see DeliveryQueue.depth). */
+  queueDepth(): Promise<number>;
   /** Flushes open batches and drains (memory) or hands off (Redis) the queue; see DeliveryQueue. */
   close(deadline: AbortSignal): Promise<void>;
 }
@@ -31,7 +33,7 @@ export interface WebhookDependencies {
 
 export async function createWebhooks(config: Config, deps: WebhookDependencies): Promise<Webhooks> {
   const counters = new WebhookCounterSet();
-  if (!config.apps.some(hasWebhooks)) return { sink: NO_WEBHOOKS, metrics: counters, close: () => Promise.resolve() };
+  if (!config.apps.some(hasWebhooks)) return { sink: NO_WEBHOOKS, metrics: counters, queueDepth: () => Promise.resolve(0), close: () => Promise.resolve() };
 
   const settings = config.webhooks;
   const logger = deps.logger.child({ component: 'webhooks' });
@@ -61,5 +63,5 @@ export async function createWebhooks(config: Config, deps: WebhookDependencies):
     logger,
     now: deps.now,
   });
-  return { sink: dispatcher, metrics: counters, close: (deadline) => dispatcher.close(deadline) };
+  return { sink: dispatcher, metrics: counters, queueDepth: () => queue.depth(), close: (deadline) => dispatcher.close(deadline) };
 }

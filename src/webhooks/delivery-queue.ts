@@ -16,6 +16,8 @@ import type { WebhookBatch } from './batch.js';
 export interface DeliveryQueue {
   /** Takes a batch; returns at once and never throws (a refused batch is dropped and logged). */
   enqueue(batch: WebhookBatch): void;
+  /** Batches waiting, delayed for a retry or in flight (Redis: of every process on the prefix). */
+  depth(): Promise<number>;
   /**
    * Stops delivering by `deadline` (aborted when the shutdown grace period ends): requests still in
    * flight then are cut off, and the Redis queue may take up to a second more to record them.

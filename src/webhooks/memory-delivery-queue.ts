@@ -52,6 +52,10 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
     return this.#readyCount + this.#delayed.size + this.#active;
   }
 
+  depth(): Promise<number> {
+    return Promise.resolve(this.size);
+  }
+
   enqueue(batch: WebhookBatch): void {
     if (this.#stop.signal.aborted) return this.#options.outcomes.drop(batch, 'shutdown');
     if (this.size >= this.#options.maxQueuedBatches) return this.#options.outcomes.drop(batch, 'queue full');

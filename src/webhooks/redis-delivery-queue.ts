@@ -134,6 +134,10 @@ export class RedisDeliveryQueue implements DeliveryQueue {
     this.#adding.add(adding);
   }
 
+  depth(): Promise<number> {
+    return this.#queue.getJobCountByTypes('waiting', 'prioritized', 'delayed', 'active');
+  }
+
   async #add(batch: WebhookBatch): Promise<void> {
     // A hung Redis (accepting TCP, answering nothing) holds the add until it answers; the batch
     // waits here (at most maxQueuedBatches of them) rather than be dropped, and the wait is

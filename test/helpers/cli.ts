@@ -83,9 +83,12 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
   return exitOf(child).then((code) => ({ code, stdout, stderr }));
 }
 
-/** The parent's environment without SWITCHBOARD_* variables, which would leak into the child. */
+/**
+ * The parent's environment without SWITCHBOARD_* variables, which would leak into the child; the
+ * admin listener on a free port, so servers started side by side never fight over 9601.
+ */
 function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
+  const env: NodeJS.ProcessEnv = { SWITCHBOARD_ADMIN_PORT: '0' };
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SWITCHBOARD_')) env[key] = value;
   return env;
 }

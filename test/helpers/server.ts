@@ -25,7 +25,7 @@ export interface TestServer {
 }
 
 /**
- * Defaults: one app (APP) with client events on, port 0, silent logs. `apps` in `overrides`
+ * Defaults: one app (APP) with client events on, port 0 (the admin listener too), silent logs. `apps` in `overrides`
  * replaces the app list; other keys are merged over the defaults.
  */
 export async function startServer(
@@ -37,6 +37,7 @@ export async function startServer(
     port: 0,
     shutdownGracePeriod: 5,
     log: { level: 'silent' },
+    admin: { port: 0 },
     apps: [{ ...APP, clientEvents: true }],
     ...overrides,
   });
