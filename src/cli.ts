@@ -1,30 +1,56 @@
 /**
  * `switchboard start [--config FILE] [--host H] [--port N]`: loads and validates the
  * configuration, serves until SIGTERM/SIGINT, then shuts down gracefully and exits 0.
+ * `switchboard config check [...]`: validates the same way and prints the result, redacted.
+ * Usage errors and invalid configurations exit 2 with the message on stderr.
  */
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config/load.js';
+import { ConfigError, loadConfig, type LoadOptions } from './config/load.js';
+import { redactConfig } from './config/redact.js';
 import { EnvError } from './config/env.js';
 import { createLogger } from './core/logger.js';
-import { Switchboard } from './server.js';
 import { VERSION } from './version.js';
-import { runPrimary, workerCount, WorkersError } from './workers.js';
+
+const START_OPTIONS = `Options for start:
+  --config FILE      JSON config file (also SWITCHBOARD_CONFIG)
+  --host HOST        Interface to listen on (also SWITCHBOARD_HOST)
+  --port PORT        Port to listen on (also SWITCHBOARD_PORT)
+  --workers N        Worker processes sharing the port (also SWITCHBOARD_WORKERS);
+                     default one per core with redis.url or nats.servers set, else 1`;
+
+const START_USAGE = `Usage: switchboard start [options]
+
+Runs the server until SIGTERM or SIGINT, then shuts down gracefully.
+Without a config, serves the development app on 127.0.0.1:6001 (loopback only).
+
+${START_OPTIONS}
+  -h, --help         Show this help
+
+Configuration reference: docs/configuration.md`;
+
+const CONFIG_CHECK_USAGE = `Usage: switchboard config check [options]
+
+Validates the configuration exactly as start would (defaults, config file, environment, flags)
+and prints the effective configuration as JSON with secrets redacted. Exits 0 when it is valid,
+2 with the reason otherwise; warnings go to stderr.
+
+Options:
+  --config FILE      JSON config file (also SWITCHBOARD_CONFIG)
+  --host HOST        Interface to listen on (also SWITCHBOARD_HOST)
+  --port PORT        Port to listen on (also SWITCHBOARD_PORT)
+  -h, --help         Show this help`;
 
 const USAGE = `Usage: switchboard <command> [options]
 
 Commands:
   start              Run the server (default: development app on 127.0.0.1:6001)
+  config check       Validate the configuration and print it, secrets redacted
   bench              Benchmark against the baseline (source checkout; see bench/README.md)
 
-Options for start:
-  --config FILE      JSON config file (also SWITCHBOARD_CONFIG)
-  --host HOST        Interface to listen on (also SWITCHBOARD_HOST)
-  --port PORT        Port to listen on (also SWITCHBOARD_PORT)
-  --workers N        Worker processes sharing the port (also SWITCHBOARD_WORKERS);
-                     default one per core with redis.url or nats.servers set, else 1
+${START_OPTIONS}
 
-  -h, --help         Show this help
+  -h, --help         Show this help (also after a command: switchboard start --help)
   -v, --version      Show the version
 
 Configuration reference: docs/configuration.md`;
@@ -34,33 +60,58 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+const CONFIG_OPTIONS = {
+  config: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65_535) fail(`--port must be a number from 0 to 65535, got "${value}"`);
+  return port;
+}
+
+function loadOptions(values: { config?: string | undefined; host?: string | undefined; port?: string | undefined }): LoadOptions {
+  return { env: process.env, configFile: values.config, host: values.host, port: parsePort(values.port) };
+}
+
+async function configCheck(args: string[]): Promise<void> {
+  const [subcommand, ...rest] = args;
+  if (subcommand !== 'check') fail(`unknown config command "${subcommand ?? ''}"\n\n${CONFIG_CHECK_USAGE}`);
+  const { values } = parseArgs({ args: rest, options: CONFIG_OPTIONS, strict: true });
+  if (values.help === true) {
+    process.stdout.write(`${CONFIG_CHECK_USAGE}\n`);
+    return;
+  }
+  const { config, warnings } = await loadConfig(loadOptions(values));
+  for (const warning of warnings) process.stderr.write(`switchboard: warning: ${warning}\n`);
+  process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+}
+
 async function start(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: { config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, workers: { type: 'string' } },
-    strict: true,
-  });
-  let port: number | undefined;
-  if (values.port !== undefined) {
-    port = Number(values.port);
-    if (!/^\d+$/.test(values.port) || port > 65_535) fail(`--port must be a number from 0 to 65535, got "${values.port}"`);
+  const { values } = parseArgs({ args, options: { ...CONFIG_OPTIONS, workers: { type: 'string' } }, strict: true });
+  if (values.help === true) {
+    process.stdout.write(`${START_USAGE}\n`);
+    return;
   }
   let workersFlag: number | undefined;
   if (values.workers !== undefined) {
     workersFlag = Number(values.workers);
     if (!/^\d+$/.test(values.workers) || workersFlag < 1) fail(`--workers must be a positive number, got "${values.workers}"`);
   }
-  const { config, developmentApp } = await loadConfig({
-    env: process.env,
-    configFile: values.config,
-    host: values.host,
-    port,
-  });
+  const { config, developmentApp, warnings } = await loadConfig(loadOptions(values));
   const logger = createLogger(config.log.level);
+  // Loaded here, not at the top: help and `config check` start without the server's dependencies.
+  const { runPrimary, workerCount } = await import('./workers.js');
   if (cluster.isPrimary) {
+    for (const warning of warnings) logger.warn(warning);
     const workers = workerCount(config, workersFlag);
     if (workers > 1) return runPrimary(workers, config, logger);
   }
+  const { Switchboard } = await import('./server.js');
   const server = await Switchboard.create(config, { logger, developmentApp });
 
   // Handlers go in before listening, so a signal right after the "listening" line is graceful.
@@ -84,6 +135,11 @@ async function start(args: string[]): Promise<void> {
   await server.start();
 }
 
+/** By name: workers.js (and so WorkersError) is only loaded by `start`. */
+function isWorkersError(error: unknown): error is Error {
+  return error instanceof Error && error.name === 'WorkersError';
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
@@ -96,10 +152,11 @@ export async function main(argv: string[]): Promise<void> {
   }
   try {
     if (command === 'start') return await start(rest);
+    if (command === 'config') return await configCheck(rest);
     // Loaded on demand: the benchmark is a development tool, not part of the server.
     if (command === 'bench') return await (await import('../bench/main.js')).runBench(rest);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof EnvError || error instanceof WorkersError) fail(error.message);
+    if (error instanceof ConfigError || error instanceof EnvError || isWorkersError(error)) fail(error.message);
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
       fail(`${error.message}\n\n${USAGE}`);
     }
