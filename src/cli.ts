@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type LoadOptions } from './config/load.js';
 import { redactConfig } from './config/redact.js';
 import { EnvError } from './config/env.js';
-import { createLogger } from './core/logger.js';
+import type { LogWriter } from './core/log-writer.js';
+import { createStdoutLogger } from './core/logger.js';
 import { VERSION } from './version.js';
 
 const START_OPTIONS = `Options for start:
@@ -54,6 +55,18 @@ ${START_OPTIONS}
   -v, --version      Show the version
 
 Configuration reference: docs/configuration.md`;
+
+/** How long the process waits for its last log lines to be written before exiting anyway. */
+const LOG_FLUSH_TIMEOUT_MS = 2_000;
+
+/** The running server's log output, flushed (bounded) on every exit path. */
+let logOutput: LogWriter | undefined;
+
+function exitAfterFlush(code: number): void {
+  const exit = (): never => process.exit(code);
+  if (logOutput === undefined) exit();
+  else void logOutput.flush(LOG_FLUSH_TIMEOUT_MS).then(exit);
+}
 
 function fail(message: string): never {
   process.stderr.write(`switchboard: ${message}\n`);
@@ -103,13 +116,20 @@ async function start(args: string[]): Promise<void> {
     if (!/^\d+$/.test(values.workers) || workersFlag < 1) fail(`--workers must be a positive number, got "${values.workers}"`);
   }
   const { config, developmentApp, warnings } = await loadConfig(loadOptions(values));
-  const logger = createLogger(config.log.level);
+  const { logger, output } = createStdoutLogger(config.log.level, config.log.maxBufferedBytes);
+  logOutput = output;
+  const fatal = (error: unknown): void => {
+    logger.fatal({ err: error }, 'fatal error: exiting');
+    exitAfterFlush(1);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
   // Loaded here, not at the top: help and `config check` start without the server's dependencies.
   const { runPrimary, workerCount } = await import('./workers.js');
   if (cluster.isPrimary) {
     for (const warning of warnings) logger.warn(warning);
     const workers = workerCount(config, workersFlag);
-    if (workers > 1) return runPrimary(workers, config, logger);
+    if (workers > 1) return runPrimary(workers, config, logger, exitAfterFlush);
   }
   const { Switchboard } = await import('./server.js');
   const server = await Switchboard.create(config, { logger, developmentApp });
@@ -121,12 +141,12 @@ async function start(args: string[]): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'signal received');
     // The close is bounded by the grace period; this timer is a last resort if something hangs.
-    setTimeout(() => process.exit(0), (config.shutdownGracePeriod + 2) * 1000).unref();
+    setTimeout(() => exitAfterFlush(0), (config.shutdownGracePeriod + 2) * 1000).unref();
     server.close().then(
-      () => process.exit(0),
+      () => exitAfterFlush(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        exitAfterFlush(1);
       },
     );
   };
@@ -156,6 +176,8 @@ export async function main(argv: string[]): Promise<void> {
     // Loaded on demand: the benchmark is a development tool, not part of the server.
     if (command === 'bench') return await (await import('../bench/main.js')).runBench(rest);
   } catch (error) {
+    // Lines logged before the failure (the development app warning, say) are written first.
+    await logOutput?.flush(LOG_FLUSH_TIMEOUT_MS);
     if (error instanceof ConfigError || error instanceof EnvError || isWorkersError(error)) fail(error.message);
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
       fail(`${error.message}\n\n${USAGE}`);

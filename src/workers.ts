@@ -30,7 +30,8 @@ export function workerCount(config: Config, flag: number | undefined): number {
 /** A worker that dies within this long of its start is not restarted at once (crash loop). */
 const RESTART_BACKOFF_MS = 1_000;
 
-export function runPrimary(count: number, config: Config, logger: Logger): void {
+/** `exit` ends the process (the command line passes one that first flushes the log output). */
+export function runPrimary(count: number, config: Config, logger: Logger, exit: (code: number) => void = (code) => process.exit(code)): void {
   let stopping = false;
   const startedAt = new Map<number, number>();
   const fork = (): void => {
@@ -41,7 +42,7 @@ export function runPrimary(count: number, config: Config, logger: Logger): void 
     const started = startedAt.get(worker.id) ?? 0;
     startedAt.delete(worker.id);
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (Object.keys(cluster.workers ?? {}).length === 0) exit(0);
       return;
     }
     logger.error({ worker: worker.id, code, signal }, 'worker died; starting a new one');
@@ -57,9 +58,9 @@ export function runPrimary(count: number, config: Config, logger: Logger): void 
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'signal received: stopping the workers');
-    setTimeout(() => process.exit(0), (config.shutdownGracePeriod + 3) * 1000).unref();
+    setTimeout(() => exit(0), (config.shutdownGracePeriod + 3) * 1000).unref();
     const workers = Object.values(cluster.workers ?? {});
-    if (workers.length === 0) process.exit(0);
+    if (workers.length === 0) exit(0);
     for (const worker of workers) worker?.process.kill('SIGTERM');
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
