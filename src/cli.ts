@@ -1,71 +1,141 @@
 /**
  * `switchboard start [--config FILE] [--host H] [--port N]`: loads and validates the
  * configuration, serves until SIGTERM/SIGINT, then shuts down gracefully and exits 0.
+ * `switchboard config check [...]`: validates the same way and prints the result, redacted.
+ * Usage errors and invalid configurations exit 2 with the message on stderr.
  */
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { AdminListenError } from './admin/admin-listener.js';
-import { shareWorkerMetrics } from './admin/worker-metrics.js';
-import { ConfigError, loadConfig } from './config/load.js';
+import { ConfigError, loadConfig, type LoadOptions } from './config/load.js';
+import { redactConfig } from './config/redact.js';
 import { EnvError } from './config/env.js';
-import { createLogger } from './core/logger.js';
-import { Switchboard } from './server.js';
+import type { LogWriter } from './core/log-writer.js';
+import { createStdoutLogger } from './core/logger.js';
 import { VERSION } from './version.js';
-import { runPrimary, workerCount, WorkersError } from './workers.js';
+
+const START_OPTIONS = `Options for start:
+  --config FILE      JSON config file (also SWITCHBOARD_CONFIG)
+  --host HOST        Interface to listen on (also SWITCHBOARD_HOST)
+  --port PORT        Port to listen on (also SWITCHBOARD_PORT)
+  --workers N        Worker processes sharing the port (also SWITCHBOARD_WORKERS);
+                     default one per core with redis.url or nats.servers set, else 1`;
+
+const START_USAGE = `Usage: switchboard start [options]
+
+Runs the server until SIGTERM or SIGINT, then shuts down gracefully.
+Without a config, serves the development app on 127.0.0.1:6001 (loopback only).
+
+${START_OPTIONS}
+  -h, --help         Show this help
+
+Configuration reference: docs/configuration.md`;
+
+const CONFIG_CHECK_USAGE = `Usage: switchboard config check [options]
+
+Validates the configuration exactly as start would (defaults, config file, environment, flags)
+and prints the effective configuration as JSON with secrets redacted. Exits 0 when it is valid,
+2 with the reason otherwise; warnings go to stderr.
+
+Options:
+  --config FILE      JSON config file (also SWITCHBOARD_CONFIG)
+  --host HOST        Interface to listen on (also SWITCHBOARD_HOST)
+  --port PORT        Port to listen on (also SWITCHBOARD_PORT)
+  -h, --help         Show this help`;
 
 const USAGE = `Usage: switchboard <command> [options]
 
 Commands:
   start              Run the server (default: development app on 127.0.0.1:6001)
+  config check       Validate the configuration and print it, secrets redacted
   bench              Benchmark against the baseline (source checkout; see bench/README.md)
 
-Options for start:
-  --config FILE      JSON config file (also SWITCHBOARD_CONFIG)
-  --host HOST        Interface to listen on (also SWITCHBOARD_HOST)
-  --port PORT        Port to listen on (also SWITCHBOARD_PORT)
-  --workers N        Worker processes sharing the port (also SWITCHBOARD_WORKERS);
-                     default one per core with redis.url or nats.servers set, else 1
+${START_OPTIONS}
 
-  -h, --help         Show this help
+  -h, --help         Show this help (also after a command: switchboard start --help)
   -v, --version      Show the version
 
 Configuration reference: docs/configuration.md`;
+
+/** How long the process waits for its last log lines to be written before exiting anyway. */
+const LOG_FLUSH_TIMEOUT_MS = 2_000;
+
+/** The running server's log output, flushed (bounded) on every exit path. */
+let logOutput: LogWriter | undefined;
+
+function exitAfterFlush(code: number): void {
+  const exit = (): never => process.exit(code);
+  if (logOutput === undefined) exit();
+  else void logOutput.flush(LOG_FLUSH_TIMEOUT_MS).then(exit);
+}
 
 function fail(message: string): never {
   process.stderr.write(`switchboard: ${message}\n`);
   process.exit(2);
 }
 
+const CONFIG_OPTIONS = {
+  config: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65_535) fail(`--port must be a number from 0 to 65535, got "${value}"`);
+  return port;
+}
+
+function loadOptions(values: { config?: string | undefined; host?: string | undefined; port?: string | undefined }): LoadOptions {
+  return { env: process.env, configFile: values.config, host: values.host, port: parsePort(values.port) };
+}
+
+async function configCheck(args: string[]): Promise<void> {
+  const [subcommand, ...rest] = args;
+  if (subcommand !== 'check') fail(`unknown config command "${subcommand ?? ''}"\n\n${CONFIG_CHECK_USAGE}`);
+  const { values } = parseArgs({ args: rest, options: CONFIG_OPTIONS, strict: true });
+  if (values.help === true) {
+    process.stdout.write(`${CONFIG_CHECK_USAGE}\n`);
+    return;
+  }
+  const { config, warnings } = await loadConfig(loadOptions(values));
+  for (const warning of warnings) process.stderr.write(`switchboard: warning: ${warning}\n`);
+  process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+}
+
 async function start(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: { config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, workers: { type: 'string' } },
-    strict: true,
-  });
-  let port: number | undefined;
-  if (values.port !== undefined) {
-    port = Number(values.port);
-    if (!/^\d+$/.test(values.port) || port > 65_535) fail(`--port must be a number from 0 to 65535, got "${values.port}"`);
+  const { values } = parseArgs({ args, options: { ...CONFIG_OPTIONS, workers: { type: 'string' } }, strict: true });
+  if (values.help === true) {
+    process.stdout.write(`${START_USAGE}\n`);
+    return;
   }
   let workersFlag: number | undefined;
   if (values.workers !== undefined) {
     workersFlag = Number(values.workers);
     if (!/^\d+$/.test(values.workers) || workersFlag < 1) fail(`--workers must be a positive number, got "${values.workers}"`);
   }
-  const { config, developmentApp } = await loadConfig({
-    env: process.env,
-    configFile: values.config,
-    host: values.host,
-    port,
-  });
-  const logger = createLogger(config.log.level);
+  const { config, developmentApp, warnings } = await loadConfig(loadOptions(values));
+  const { logger, output } = createStdoutLogger(config.log.level, config.log.maxBufferedBytes);
+  logOutput = output;
+  const fatal = (error: unknown): void => {
+    logger.fatal({ err: error }, 'fatal error: exiting');
+    exitAfterFlush(1);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+  // Loaded here, not at the top: help and `config check` start without the server's dependencies.
+  const { runPrimary, workerCount } = await import('./workers.js');
   if (cluster.isPrimary) {
+    for (const warning of warnings) logger.warn(warning);
     const workers = workerCount(config, workersFlag);
-    if (workers > 1) return runPrimary(workers, config, logger);
+    if (workers > 1) return runPrimary(workers, config, logger, exitAfterFlush);
   }
+  const { Switchboard } = await import('./server.js');
   // A worker's metrics are served by the primary's admin listener, summed with the others'.
   const server = await Switchboard.create(config, { logger, developmentApp, adminListener: cluster.isPrimary && config.admin.enabled });
-  if (cluster.isWorker) shareWorkerMetrics(server.metrics.registry);
+  if (cluster.isWorker) (await import('./admin/worker-metrics.js')).shareWorkerMetrics(server.metrics.registry);
 
   // Handlers go in before listening, so a signal right after the "listening" line is graceful.
   let stopping = false;
@@ -74,18 +144,23 @@ async function start(args: string[]): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'signal received');
     // The close is bounded by the grace period; this timer is a last resort if something hangs.
-    setTimeout(() => process.exit(0), (config.shutdownGracePeriod + 2) * 1000).unref();
+    setTimeout(() => exitAfterFlush(0), (config.shutdownGracePeriod + 2) * 1000).unref();
     server.close().then(
-      () => process.exit(0),
+      () => exitAfterFlush(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        exitAfterFlush(1);
       },
     );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   await server.start();
+}
+
+/** By name: workers.js (and so WorkersError) is only loaded by `start`. */
+function isWorkersError(error: unknown): error is Error {
+  return error instanceof Error && error.name === 'WorkersError';
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -100,10 +175,13 @@ export async function main(argv: string[]): Promise<void> {
   }
   try {
     if (command === 'start') return await start(rest);
+    if (command === 'config') return await configCheck(rest);
     // Loaded on demand: the benchmark is a development tool, not part of the server.
     if (command === 'bench') return await (await import('../bench/main.js')).runBench(rest);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof EnvError || error instanceof WorkersError || error instanceof AdminListenError) {
+    // Lines logged before the failure (the development app warning, say) are written first.
+    await logOutput?.flush(LOG_FLUSH_TIMEOUT_MS);
+    if (error instanceof ConfigError || error instanceof EnvError || isWorkersError(error) || error instanceof AdminListenError) {
       fail(error.message);
     }
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {

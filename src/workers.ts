@@ -34,8 +34,16 @@ export function workerCount(config: Config, flag: number | undefined): number {
 /** A worker that dies within this long of its start is not restarted at once (crash loop). */
 const RESTART_BACKOFF_MS = 1_000;
 
-/** Binds the admin listener (rejecting with an AdminListenError), then starts the workers. */
-export async function runPrimary(count: number, config: Config, logger: Logger): Promise<void> {
+/**
+ * Binds the admin listener (rejecting with an AdminListenError), then starts the workers. `exit`
+ * ends the process (the command line passes one that first flushes the log output).
+ */
+export async function runPrimary(
+  count: number,
+  config: Config,
+  logger: Logger,
+  exit: (code: number) => void = (code) => process.exit(code),
+): Promise<void> {
   let stopping = false;
   let listening = 0;
   const admin = config.admin.enabled
@@ -57,7 +65,7 @@ export async function runPrimary(count: number, config: Config, logger: Logger):
     const started = startedAt.get(worker.id) ?? 0;
     startedAt.delete(worker.id);
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (Object.keys(cluster.workers ?? {}).length === 0) exit(0);
       return;
     }
     logger.error({ worker: worker.id, code, signal }, 'worker died; starting a new one');
@@ -72,9 +80,9 @@ export async function runPrimary(count: number, config: Config, logger: Logger):
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'signal received: stopping the workers');
-    setTimeout(() => process.exit(0), (config.shutdownGracePeriod + 3) * 1000).unref();
+    setTimeout(() => exit(0), (config.shutdownGracePeriod + 3) * 1000).unref();
     const workers = Object.values(cluster.workers ?? {});
-    if (workers.length === 0) process.exit(0);
+    if (workers.length === 0) exit(0);
     for (const worker of workers) worker?.process.kill('SIGTERM');
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -14,6 +14,7 @@ async function configFile(content: unknown): Promise<string> {
 }
 
 const APP = { id: 'a1', key: 'k1', secret: 's1' };
+const LONG_SECRET = 'a-random-secret-of-32-characters-or-more';
 
 describe('configuration', () => {
   it('serves the development app on 127.0.0.1:6001 with nothing configured', async () => {
@@ -50,7 +51,7 @@ describe('configuration', () => {
     for (const host of ['127.0.0.1', 'localhost', '::1', '127.0.0.2']) {
       assert.equal((await loadConfig({ env: {}, host })).developmentApp, true, host);
     }
-    const env = { SWITCHBOARD_APP_ID: 'x', SWITCHBOARD_APP_KEY: 'y', SWITCHBOARD_APP_SECRET: 'z', SWITCHBOARD_HOST: '0.0.0.0' };
+    const env = { SWITCHBOARD_APP_ID: 'x', SWITCHBOARD_APP_KEY: 'y', SWITCHBOARD_APP_SECRET: LONG_SECRET, SWITCHBOARD_HOST: '0.0.0.0' };
     const { config, developmentApp } = await loadConfig({ env });
     assert.equal(developmentApp, false);
     assert.equal(config.host, '0.0.0.0');
@@ -96,6 +97,28 @@ describe('configuration', () => {
   it('reports unreadable and non-JSON config files clearly', async () => {
     await assert.rejects(loadConfig({ env: {}, configFile: '/nonexistent/config.json' }), /Cannot read config file/);
     await assert.rejects(loadConfig({ env: {}, configFile: await configFile('{nope') }), /not valid JSON/);
+  });
+
+  it('names the line and column of a JSON syntax error', async () => {
+    const text = '{\n  "port": 7000,\n  "host": "127.0.0.1",,\n  "apps": []\n}\n';
+    await assert.rejects(loadConfig({ env: {}, configFile: await configFile(text) }), /not valid JSON at line 3, column 23/);
+    await assert.rejects(loadConfig({ env: {}, configFile: await configFile('{\n  "port": 7000,\n') }), /at line 3, column 1/);
+  });
+
+  it('warns about an app secret under 32 characters on loopback, and refuses it on any other host', async () => {
+    const short = { id: 'shorty', key: 'k1', secret: 'x'.repeat(31) };
+    const loopback = await loadConfig({ env: {}, configFile: await configFile({ apps: [short] }) });
+    assert.equal(loopback.warnings.length, 1);
+    assert.match(loopback.warnings[0] ?? '', /apps\.0\.secret.*"shorty".*32 characters/);
+    await assert.rejects(loadConfig({ env: {}, host: '0.0.0.0', configFile: await configFile({ apps: [short] }) }), (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /apps\.0\.secret.*"shorty".*shorter than 32 characters.*refusing to listen on 0\.0\.0\.0/);
+      assert.ok(!error.message.includes(short.secret), 'the secret itself is not printed');
+      return true;
+    });
+    const long = await loadConfig({ env: {}, host: '0.0.0.0', configFile: await configFile({ apps: [{ ...short, secret: 'x'.repeat(32) }] }) });
+    assert.deepEqual(long.warnings, []);
+    assert.equal((await loadConfig({ env: {} })).warnings.length, 0, 'the development app has its own warning');
   });
 
   it('rejects unknown SWITCHBOARD_ variables and badly typed ones', async () => {

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { z } from 'zod';
 import { readEnv } from './env.js';
+import { parseJsonText } from './json-text.js';
 import { configSchema, type AppConfig, type Config } from './schema.js';
 
 export class ConfigError extends Error {
@@ -33,6 +34,28 @@ export interface LoadedConfig {
   readonly config: Config;
   /** True when no app was configured and the development app is served. */
   readonly developmentApp: boolean;
+  /** Accepted but unwise settings (short app secrets on loopback), to be logged at start. */
+  readonly warnings: readonly string[];
+}
+
+/** Shortest app secret accepted on a non-loopback host (a shorter one can be brute-forced). */
+export const MIN_SECRET_LENGTH = 32;
+
+/**
+ * A secret shorter than MIN_SECRET_LENGTH is refused when the server listens beyond loopback
+ * (like the development app), and returns a warning otherwise.
+ */
+function checkSecretLengths(config: Config): string[] {
+  const warnings: string[] = [];
+  config.apps.forEach((app, index) => {
+    if (app.secret.length >= MIN_SECRET_LENGTH) return;
+    const rule = `apps.${index}.secret: the secret of app "${app.id}" is shorter than ${MIN_SECRET_LENGTH} characters`;
+    if (!isLoopbackHost(config.host)) {
+      throw new ConfigError(`${rule}; refusing to listen on ${config.host} with it (use a random secret of ${MIN_SECRET_LENGTH} characters or more, or listen on a loopback address)`);
+    }
+    warnings.push(`${rule}; accepted on loopback only`);
+  });
+  return warnings;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -70,12 +93,12 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   } catch (error) {
     throw new ConfigError(`Cannot read config file ${path}: ${(error as Error).message}`);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`Config file ${path} is not valid JSON: ${(error as Error).message}`);
+  const result = parseJsonText(text);
+  if (!result.ok) {
+    const { line, column, message } = result.error;
+    throw new ConfigError(`Config file ${path} is not valid JSON at line ${line}, column ${column}: ${message}`);
   }
+  const parsed = result.value;
   if (!isPlainObject(parsed)) throw new ConfigError(`Config file ${path} must hold a JSON object`);
   return parsed;
 }
@@ -158,13 +181,19 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     config = configSchema.parse({ ...input, apps: [DEVELOPMENT_APP] });
   }
   checkCrossFieldRules(config);
-  return { config: deepFreeze(config), developmentApp };
+  // The development app's short secret is covered by its own refusal and start-up warning.
+  const warnings = developmentApp ? [] : checkSecretLengths(config);
+  return { config: deepFreeze(config), developmentApp, warnings };
 }
 
-/** Validates a config object directly (tests and embedding); same rules as loadConfig. */
+/**
+ * Validates a config object directly (tests and embedding); same rules as loadConfig (a short
+ * secret is refused off loopback; on loopback its warning is not reported).
+ */
 export function parseConfig(input: unknown): Config {
   const result = configSchema.safeParse(input);
   if (!result.success) throw new ConfigError(`Invalid configuration:\n${formatIssues(result.error)}`);
   checkCrossFieldRules(result.data);
+  checkSecretLengths(result.data);
   return deepFreeze(result.data);
 }

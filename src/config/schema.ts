@@ -283,6 +283,9 @@ export const configSchema = z.strictObject({
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level.'),
+      maxBufferedBytes: positiveInt()
+        .default(4_194_304)
+        .describe('Log output waiting for stdout to be read; when it is full, new lines are dropped and counted (see docs/logging.md).'),
     })
     .prefault({})
     .describe('Logging (JSON lines on stdout).'),

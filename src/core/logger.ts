@@ -1,10 +1,31 @@
-/** The logger the core writes to: pino's interface, injected by the composition root. */
+/**
+ * The logger the core writes to: pino's interface, injected by the composition root. The
+ * command line's logger writes JSON lines to stdout through a LogWriter (bounded, asynchronous:
+ * see log-writer.ts and docs/logging.md).
+ */
 import { pino, type Logger } from 'pino';
+import { LogWriter } from './log-writer.js';
 
 export type { Logger };
 
+/** Default of log.maxBufferedBytes. */
+export const DEFAULT_LOG_BUFFER_BYTES = 4 * 1024 * 1024;
+
+export interface StdoutLogger {
+  readonly logger: Logger;
+  /** Its output: flush before exiting; droppedLines for metrics. */
+  readonly output: LogWriter;
+}
+
+const BASE = { service: 'switchboard', pid: process.pid };
+
+export function createStdoutLogger(level: string, maxBufferedBytes = DEFAULT_LOG_BUFFER_BYTES): StdoutLogger {
+  const output = new LogWriter({ maxBufferedBytes, base: BASE });
+  return { logger: pino({ level, base: BASE }, output), output };
+}
+
 export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'switchboard', pid: process.pid } });
+  return createStdoutLogger(level).logger;
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });

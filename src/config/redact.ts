@@ -1,0 +1,31 @@
+/**
+ * The effective configuration with its secrets replaced, for `switchboard config check` (and
+ * anything else that prints or logs a config). Redacted: every app secret, the password of a
+ * URL with credentials (redis.url, nats.servers), and every webhook header value, since such
+ * headers exist to carry credentials (Authorization, API keys); header names stay visible.
+ */
+import type { Config } from './schema.js';
+
+export const REDACTED = '[redacted]';
+
+/** `scheme://user:password@host` -> `scheme://user:[redacted]@host`; a bare `user@` is kept. */
+export function redactUrlPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, `$1:${REDACTED}@`);
+}
+
+export function redactConfig(config: Config): unknown {
+  return {
+    ...config,
+    apps: config.apps.map((app) => ({
+      ...app,
+      secret: REDACTED,
+      webhooks: app.webhooks.map((webhook) =>
+        webhook.headers === undefined
+          ? webhook
+          : { ...webhook, headers: Object.fromEntries(Object.keys(webhook.headers).map((name) => [name, REDACTED])) },
+      ),
+    })),
+    redis: { ...config.redis, ...(config.redis.url === undefined ? {} : { url: redactUrlPassword(config.redis.url) }) },
+    nats: { ...config.nats, ...(config.nats.servers === undefined ? {} : { servers: config.nats.servers.map(redactUrlPassword) }) },
+  };
+}
