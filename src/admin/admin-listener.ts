@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../core/logger.js';
-import { Router, type Route } from '../http/router.js';
+import { Router, runRoute, type Route } from '../http/router.js';
 import { bearerTokenMatches } from './bearer-token.js';
 
 export interface AdminListenerOptions {
@@ -104,11 +104,6 @@ export class AdminListener {
       if (!response.headersSent) sendAdminJson(response, 500, { error: 'Internal error', code: 'internal' });
       else response.destroy();
     };
-    try {
-      const result = match.handler(request, response, match.params);
-      if (result !== undefined) result.catch(fail);
-    } catch (error) {
-      fail(error);
-    }
+    runRoute(match, request, response, fail);
   }
 }

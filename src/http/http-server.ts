@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../core/logger.js';
 import { ApiErrors } from '../protocol/errors.js';
 import { sendError, sendJson, sendPreflight } from './respond.js';
-import type { Route, Router } from './router.js';
+import { runRoute, type Route, type Router } from './router.js';
 
 export interface HttpServerOptions {
   readonly router: Router;
@@ -66,12 +66,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       if (!response.headersSent) sendError(request, response, ApiErrors.internal);
       else response.destroy();
     };
-    try {
-      const result = match.handler(request, response, match.params);
-      if (result !== undefined) result.catch(fail);
-    } catch (error) {
-      fail(error);
-    }
+    runRoute(match, request, response, fail);
   });
   server.keepAliveTimeout = options.keepAliveTimeoutSeconds * 1000;
   // One bound for the whole request, so a client trickling its body is cut as soon as one

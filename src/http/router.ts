@@ -44,3 +44,21 @@ export class Router {
     return elsewhere ? { kind: 'wrong-method' } : { kind: 'not-found' };
   }
 }
+
+/**
+ * Runs a matched handler; a handler that throws or rejects goes to `fail` (which answers 500, or
+ * destroys the response once headers are out), so it never takes the server down.
+ */
+export function runRoute(
+  match: Extract<RouteMatch, { kind: 'found' }>,
+  request: IncomingMessage,
+  response: ServerResponse,
+  fail: (error: unknown) => void,
+): void {
+  try {
+    const result = match.handler(request, response, match.params);
+    if (result !== undefined) result.catch(fail);
+  } catch (error) {
+    fail(error);
+  }
+}
