@@ -147,7 +147,11 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       endOnFailure: true,
       ...(options.path === undefined ? {} : { path: options.path }),
     });
-    if (details.failed) failure = fc.defaultReportMessage(details);
+    if (details.failed) {
+      // fast-check's report leaves out what broke when it ends on the first failure: say it first.
+      const broken = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+      failure = `${broken}\n${fc.defaultReportMessage(details)}`;
+    }
   } finally {
     agent.destroy();
     await target.close();
