@@ -147,5 +147,9 @@ export function renderHttp(input: HttpInput, app: Credentials, now: number): Htt
     if (input.signing === 'bad-signature') query = `${query.slice(0, -1)}${query.endsWith('0') ? '1' : '0'}`;
   }
   const sent = input.signing === 'body-changed' && body !== undefined ? Buffer.concat([body, Buffer.from(' ')]) : body;
-  return { method: input.method, path: query === '' ? path : `${path}?${query}`, headers: Object.fromEntries(input.headers), body: sent };
+  // A body is always framed, as every real client frames it: node's client sends a GET body with
+  // neither Content-Length nor chunking, so its bytes would reach the server as the next request
+  // (answered 400 and closed), and node's client then leaks the parser of that extra response.
+  const headers = { ...Object.fromEntries(input.headers), ...(sent === undefined ? {} : { 'content-length': String(sent.length) }) };
+  return { method: input.method, path: query === '' ? path : `${path}?${query}`, headers, body: sent };
 }

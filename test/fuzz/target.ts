@@ -21,6 +21,8 @@ export const FUZZ_APP: Credentials = { id: 'fuzz-app', key: 'fuzz-key', secret: 
 const CONTROL_APP: Credentials = { id: 'control-app', key: 'control-key', secret: 'control-secret' };
 const CONTROL_CHANNEL = 'private-control';
 const CONTROL_TIMEOUT_MS = 10_000;
+/** Above the fuzzed app's default client-event interval (10 per second). */
+const CLIENT_EVENT_INTERVAL_MS = 120;
 
 export class InvariantBroken extends Error {}
 
@@ -51,6 +53,7 @@ export class FuzzTarget {
   readonly #controls: Controls;
   readonly #onCrash: (error: unknown) => void;
   #baselineHeap: number | undefined;
+  #lastClientEventAt = 0;
   peakHeap = 0;
 
   private constructor(
@@ -105,15 +108,24 @@ export class FuzzTarget {
   async check(batchIndex: number, heap: boolean, heapSlackBytes: number): Promise<void> {
     this.#throwIfErrors();
     const { watcher, sender, receiver } = this.#controls;
-    watcher.send({ event: 'pusher:ping', data: {} });
-    await within(watcher.nextEvent('pusher:pong'), 'control client ping');
+    // Every control client pings: that is the invariant, and it keeps each one active, as a real
+    // client is (a silent one would be closed with 4201 once the server's own ping goes unanswered).
+    await Promise.all(
+      ([['watcher', watcher], ['sender', sender], ['receiver', receiver]] as const).map(([name, client]) => {
+        client.send({ event: 'pusher:ping', data: {} });
+        return within(client.nextEvent('pusher:pong'), `control client ping (${name})`);
+      }),
+    );
     const tick = String(batchIndex);
     const published = within(nextWithData(watcher, 'tick', tick), 'control subscriber (HTTP API event)');
     await within(publishControl(this.server, tick), 'HTTP API publish');
     await published;
     const relayed = within(nextWithData(receiver, 'client-control', tick), 'control subscriber (client event)');
+    await this.#paceClientEvent();
     sender.send({ event: 'client-control', channel: CONTROL_CHANNEL, data: tick });
-    await relayed;
+    await relayed.catch((error: unknown) => {
+      throw new InvariantBroken(`${error instanceof Error ? error.message : String(error)} (${describe('sender', sender)}; ${describe('receiver', receiver)})`);
+    });
     try {
       await eventually(() => this.server.server.engine.connectionCount === 3, 'only the control connections left', CONTROL_TIMEOUT_MS);
     } catch {
@@ -123,6 +135,16 @@ export class FuzzTarget {
     this.#throwIfErrors();
     // Webhook requests are only counted; the receiver keeps no more than the last few.
     this.#receiver.requests.splice(0, Math.max(0, this.#receiver.requests.length - 10));
+  }
+
+  /**
+   * The sender is an ordinary client of the fuzzed app, held to its client-event rate limit
+   * (clientEventsPerSecond, default 10): short batches would otherwise outrun it and get 4301.
+   */
+  async #paceClientEvent(): Promise<void> {
+    const wait = this.#lastClientEventAt + CLIENT_EVENT_INTERVAL_MS - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.#lastClientEventAt = Date.now();
   }
 
   #checkHeap(slackBytes: number): void {
@@ -152,6 +174,12 @@ export class FuzzTarget {
     await this.server.close();
     await this.#receiver.close();
   }
+}
+
+/** A control client's socket state and its last messages, for a failure report. */
+function describe(name: string, client: RawClient): string {
+  const last = client.received.slice(-3).map((message) => JSON.stringify(message).slice(0, 200));
+  return `${name}: readyState ${client.ws.readyState}, last messages ${last.join(' ')}`;
 }
 
 export function mb(bytes: number): string {
