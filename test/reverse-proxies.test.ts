@@ -7,7 +7,6 @@
  * the client the proxy forwarded rather than the proxy.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { configSchema } from '../src/config/schema.js';
@@ -75,16 +74,10 @@ for (const proxy of PROXIES) {
 
     before(async () => {
       site = await proxy.site();
-      const sink = new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          for (const line of chunk.toString('utf8').split('\n')) if (line !== '') logLines.push(JSON.parse(line) as Record<string, unknown>);
-          done();
-        },
-      });
       switchboard = await startServer(
         // Heartbeats (at most 29 s apart) stay out of the way of the promptness check below.
         { http: { trustProxy: ['loopback'] }, perAddress: { maxConnections: 2 }, httpTransports: { heartbeatInterval: 29 } },
-        { logger: pino({ level: 'debug' }, sink) },
+        { logger: pino({ level: 'debug' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) }) },
       );
       running = await proxy.start(site, switchboard.port);
       viaProxy = { ...switchboard, port: running.port, wsUrl: `ws://127.0.0.1:${running.port}`, httpUrl: `http://127.0.0.1:${running.port}` };

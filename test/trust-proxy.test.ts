@@ -6,7 +6,6 @@
  * source addresses (127.0.0.x) to stand for the proxy and for clients reaching the port directly.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { CloseReasons } from '../src/protocol/errors.js';
@@ -63,15 +62,9 @@ describe('per-address limits behind a trusted proxy', () => {
   let server: TestServer;
   const logLines: Record<string, unknown>[] = [];
   before(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line !== '') logLines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
     server = await startServer(
       { perAddress: { maxConnections: 1 }, http: { trustProxy: [PROXY] } },
-      { logger: pino({ level: 'debug' }, sink) },
+      { logger: pino({ level: 'debug' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) }) },
     );
   });
   after(() => server.close());
