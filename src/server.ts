@@ -21,6 +21,7 @@ import { Engine } from './core/engine.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { AcceptGuard } from './http/accept-guard.js';
 import { createHttpServer, healthRoutes } from './http/http-server.js';
+import { createClientResolver } from './http/remote-address.js';
 import { Router } from './http/router.js';
 import { instrumentRoutes } from './observe/instrument-routes.js';
 import { NodeMetrics } from './observe/node-metrics.js';
@@ -147,6 +148,7 @@ export class Switchboard {
     });
     relay.engine = engine;
     const addressLimits = new AddressLimits(config.perAddress, now);
+    const resolveClient = createClientResolver(config.http.trustProxy);
     metrics.attach({
       appIds: config.apps.map((app) => app.id),
       counters,
@@ -165,6 +167,7 @@ export class Switchboard {
       maxBufferedBytes: config.websocket.maxBufferedBytes,
       compression: config.websocket.compression,
       now,
+      resolveClient,
       addressLimits,
     });
     const directory = new LocalSessionDirectory(config.httpTransports.maxSessionsPerApp);
@@ -181,7 +184,7 @@ export class Switchboard {
     }
     const cluster = registry === undefined || relay.remoteSessions === undefined ? undefined : { registry, remote: relay.remoteSessions };
     const httpTransports = config.httpTransports.enabled
-      ? createHttpTransports(config, { engine, scheduler, logger, directory, cluster, addressLimits })
+      ? createHttpTransports(config, { engine, scheduler, logger, directory, cluster, resolveClient, addressLimits })
       : undefined;
     state.membership?.onLost(() => void httpTransports?.reclaimSessions());
     const acceptGuard = new AcceptGuard(logger);
@@ -342,7 +345,7 @@ function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined
 
 function createHttpTransports(
   config: Config,
-  parts: Pick<HttpEndpointOptions, 'engine' | 'scheduler' | 'logger' | 'directory' | 'cluster' | 'addressLimits'>,
+  parts: Pick<HttpEndpointOptions, 'engine' | 'scheduler' | 'logger' | 'directory' | 'cluster' | 'resolveClient' | 'addressLimits'>,
 ): HttpEndpoint {
   const settings = config.httpTransports;
   return new HttpEndpoint({

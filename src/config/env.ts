@@ -11,7 +11,8 @@ export const ENV_PREFIX = 'SWITCHBOARD_';
 export const CONFIG_FILE_VARIABLE = 'SWITCHBOARD_CONFIG';
 const APP_PREFIX = 'SWITCHBOARD_APP_';
 
-type ScalarKind = 'string' | 'integer' | 'number' | 'boolean' | 'string-list';
+/** `boolean-or-string-list`: `true`/`false`, or else a comma-separated list (http.trustProxy). */
+type ScalarKind = 'string' | 'integer' | 'number' | 'boolean' | 'string-list' | 'boolean-or-string-list';
 
 export interface EnvVariable {
   readonly name: string;
@@ -30,6 +31,7 @@ interface JsonSchemaNode {
   default?: unknown;
   description?: string;
   enum?: unknown[];
+  anyOf?: JsonSchemaNode[];
 }
 
 export function toUpperSnake(key: string): string {
@@ -37,6 +39,10 @@ export function toUpperSnake(key: string): string {
 }
 
 function scalarKind(node: JsonSchemaNode): ScalarKind | undefined {
+  if (node.anyOf !== undefined) {
+    const kinds = node.anyOf.map(scalarKind).sort().join(' ');
+    return kinds === 'boolean string-list' ? 'boolean-or-string-list' : undefined;
+  }
   switch (node.type) {
     case 'string':
     case 'integer':
@@ -89,18 +95,29 @@ export class EnvError extends Error {
   override readonly name = 'EnvError';
 }
 
+const TRUE_TEXT = /^(true|1|yes)$/i;
+const FALSE_TEXT = /^(false|0|no)$/i;
+
+function stringList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
 function convert(variable: EnvVariable, raw: string): unknown {
   switch (variable.kind) {
     case 'string':
       return raw;
     case 'string-list':
-      return raw
-        .split(',')
-        .map((part) => part.trim())
-        .filter((part) => part !== '');
+      return stringList(raw);
+    case 'boolean-or-string-list':
+      if (TRUE_TEXT.test(raw)) return true;
+      if (FALSE_TEXT.test(raw)) return false;
+      return stringList(raw);
     case 'boolean':
-      if (/^(true|1|yes)$/i.test(raw)) return true;
-      if (/^(false|0|no)$/i.test(raw)) return false;
+      if (TRUE_TEXT.test(raw)) return true;
+      if (FALSE_TEXT.test(raw)) return false;
       throw new EnvError(`${variable.name} must be true or false, got "${raw}"`);
     case 'integer':
     case 'number': {

@@ -164,6 +164,26 @@ describe('configuration', () => {
     await loadConfig({ env: {}, configFile: await configFile(withSend(21_503, false)) });
   });
 
+  it('reads http.trustProxy as false, true or a list of addresses, ranges and names, and names a bad entry', async () => {
+    assert.equal((await loadConfig({ env: {} })).config.http.trustProxy, false, 'off by default');
+    const list = ['loopback', 'linklocal', 'uniquelocal', '10.0.0.0/8', '192.0.2.1', 'fd00::/8', '::1', '172.16.0.0/255.240.0.0'];
+    const fromFile = await loadConfig({ env: {}, configFile: await configFile({ http: { trustProxy: list } }) });
+    assert.deepEqual(fromFile.config.http.trustProxy, list);
+    const trustProxy = async (raw: string) => (await loadConfig({ env: { SWITCHBOARD_HTTP_TRUST_PROXY: raw } })).config.http.trustProxy;
+    assert.equal(await trustProxy('true'), true);
+    assert.equal(await trustProxy('false'), false);
+    assert.deepEqual(await trustProxy('loopback, 10.0.0.0/8'), ['loopback', '10.0.0.0/8']);
+    for (const bad of [['loopback', '10.0.0.0/33'], ['loopback', 'proxy.example.com'], ['loopback', '0.0.0.0/0']]) {
+      await assert.rejects(loadConfig({ env: {}, configFile: await configFile({ http: { trustProxy: bad } }) }), (error: Error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /http\.trustProxy\.1: must be an IP address, a CIDR range/);
+        return true;
+      });
+    }
+    await assert.rejects(loadConfig({ env: {}, configFile: await configFile({ http: { trustProxy: 'yes' } }) }), /http\.trustProxy: must be true, false or a list/);
+    await assert.rejects(loadConfig({ env: { SWITCHBOARD_HTTP_TRUST_PROXY: 'loopback,nginx' } }), /http\.trustProxy\.1/);
+  });
+
   it('freezes the result', async () => {
     const { config } = await loadConfig({ env: {} });
     assert.equal(Object.isFrozen(config), true);

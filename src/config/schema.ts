@@ -5,6 +5,7 @@
  *
  * App limits default to Pusher's documented limits (protocol §10).
  */
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 
 export const WEBHOOK_EVENT_TYPES = [
@@ -46,6 +47,19 @@ const webhookSchema = z.strictObject({
     .describe('Only events on channels whose name starts with one of these prefixes; every channel when absent.'),
   headers: webhookHeaders.optional().describe('Extra HTTP headers sent with every request to this endpoint (e.g. an Authorization header).'),
 });
+
+/**
+ * An entry of http.trustProxy: an IP address, a CIDR range (or IPv4 address/netmask), or one of
+ * proxy-addr's names loopback, linklocal, uniquelocal (the same compiler the server uses).
+ */
+function isTrustProxyEntry(entry: string): boolean {
+  try {
+    proxyAddr.compile(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** `*`, or `scheme://host[:port]` where the host may start with `*.` (any subdomain). */
 export const ORIGIN_PATTERN = /^(\*|[a-z][a-z0-9+.-]*:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?)$/;
@@ -121,6 +135,20 @@ export const configSchema = z.strictObject({
         .describe(
           'Seconds a client has to send a whole HTTP request, headers and body (HTTP API calls, xhr_send, upgrades); a slower one gets 408 and is disconnected.',
         ),
+      trustProxy: z
+        .union(
+          [
+            z.boolean(),
+            z.array(
+              z.string().refine(isTrustProxyEntry, 'must be an IP address, a CIDR range (10.0.0.0/8, fd00::/8) or loopback, linklocal, uniquelocal'),
+            ),
+          ],
+          { error: 'must be true, false or a list of addresses and CIDR ranges' },
+        )
+        .default(false)
+        .describe(
+          'Peers whose X-Forwarded-For and X-Forwarded-Proto are believed (the client address for perAddress limits and logs, and the scheme): false trusts none; a list trusts those addresses, CIDR ranges and the names loopback, linklocal, uniquelocal; true trusts every peer, so any client can claim any address: only when nothing but the proxy can reach the port. See docs/deployment.md.',
+        ),
     })
     .prefault({})
     .describe('HTTP server.'),
@@ -142,7 +170,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe(
-      'Limits per remote address (the TCP peer), off by default. Behind a proxy every client shares its address: set them on the proxy instead. pusher-js reconnects after a back-off on 4101/4102.',
+      'Limits per client address (the TCP peer, or the forwarded client from a peer in http.trustProxy), off by default. Behind a proxy, set http.trustProxy first: otherwise every client shares the proxy\'s address. pusher-js reconnects after a back-off on 4101/4102.',
     ),
   httpPath: z
     .string()

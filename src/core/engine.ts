@@ -191,6 +191,8 @@ export class Engine implements BrokerHandlers {
     const connection = new Connection(this.#context, app, transport, socketId);
     this.#connections.set(socketId, connection);
     connection.start();
+    const { address, scheme } = transport.client;
+    this.#options.logger.debug({ app: app.id, socketId, transport: transport.name, address, scheme }, 'connection opened');
   }
 
   // ---- publishing ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@
  *   code when it closed, even if the peer never answers).
  * - Inbound text is delivered in order; `pause`/`resume` apply backpressure to the client.
  */
+import type { ClientAddress } from '../http/remote-address.js';
 import type { Frame } from '../protocol/frame.js';
 
 export interface TransportListener {
@@ -26,7 +27,8 @@ export interface TransportListener {
 
 export interface Transport {
   readonly name: 'ws' | 'xhr_streaming' | 'xhr_polling';
-  readonly remoteAddress: string | undefined;
+  /** Who opened it: the client address and scheme, behind trusted proxies the forwarded ones. */
+  readonly client: ClientAddress;
   /** True once closing has begun (by either side); sends are dropped from then on. */
   readonly closing: boolean;
   /** Starts delivering inbound messages to the listener (buffered until then). */

@@ -10,7 +10,7 @@ import { WebSocketServer, type Server } from 'ws';
 import type { AddressLimits } from '../core/address-limits.js';
 import type { Engine } from '../core/engine.js';
 import type { Logger } from '../core/logger.js';
-import { remoteAddressOf } from '../http/remote-address.js';
+import type { ClientResolver } from '../http/remote-address.js';
 import { encodeError } from '../protocol/codec.js';
 import { Frame } from '../protocol/frame.js';
 import { ClosingWebSocket } from './closing-websocket.js';
@@ -25,7 +25,9 @@ export interface WebSocketEndpointOptions {
   readonly maxBufferedBytes: number;
   readonly compression: boolean;
   readonly now: () => number;
-  /** Per remote address limits; a connection over them is closed with their code. */
+  /** Who a request comes from (the TCP peer, or the client a trusted proxy forwarded). */
+  readonly resolveClient: ClientResolver;
+  /** Per client address limits; a connection over them is closed with their code. */
   readonly addressLimits?: AddressLimits | undefined;
 }
 
@@ -63,14 +65,16 @@ export class WebSocketEndpoint {
     const protocol = url.searchParams.get('protocol');
     this.#server.handleUpgrade(request, socket, head, (ws) => {
       if (socket instanceof Socket) socket.setNoDelay(true);
-      const transport = new WebSocketTransport(ws, socket, request.socket.remoteAddress, {
+      const client = this.#options.resolveClient(request);
+      const transport = new WebSocketTransport(ws, socket, client, {
         scheduler: this.#options.scheduler,
         maxBufferedBytes: this.#options.maxBufferedBytes,
         compression: this.#options.compression,
         now: this.#options.now,
       });
-      const admission = this.#options.addressLimits?.admit(remoteAddressOf(request));
+      const admission = this.#options.addressLimits?.admit(client.address);
       if (admission?.admitted === false) {
+        this.#options.logger.debug({ address: client.address, code: admission.reason.code }, 'WebSocket refused: per-address limit');
         // Refused before any protocol work: pusher:error, then the close (pusher-js backs off);
         // the transport's close handshake timeout bounds a client that never answers it.
         const { code, message } = admission.reason;

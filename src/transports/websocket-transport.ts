@@ -12,6 +12,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
+import type { ClientAddress } from '../http/remote-address.js';
 import type { Frame } from '../protocol/frame.js';
 import { CloseReasons } from '../protocol/errors.js';
 import type { ClosingWebSocket } from './closing-websocket.js';
@@ -51,7 +52,7 @@ function rawToText(data: RawData): string {
 
 export class WebSocketTransport implements Transport {
   readonly name = 'ws';
-  readonly remoteAddress: string | undefined;
+  readonly client: ClientAddress;
   readonly #ws: ClosingWebSocket;
   readonly #socket: Duplex;
   readonly #options: WebSocketTransportOptions;
@@ -66,10 +67,10 @@ export class WebSocketTransport implements Transport {
   /** The close this side sent first, reported to the listener whatever the peer answers. */
   #sentClose: { code: number; reason: string } | undefined;
 
-  constructor(ws: ClosingWebSocket, socket: Duplex, remoteAddress: string | undefined, options: WebSocketTransportOptions) {
+  constructor(ws: ClosingWebSocket, socket: Duplex, client: ClientAddress, options: WebSocketTransportOptions) {
     this.#ws = ws;
     this.#socket = socket;
-    this.remoteAddress = remoteAddress;
+    this.client = client;
     this.#options = options;
     this.#slowConsumer = new SlowConsumerRule(options.maxBufferedBytes, options.now);
     this.#queue = new FrameQueue(options.scheduler, this.#slowConsumer.ceiling, () => this.#flush());

@@ -150,6 +150,8 @@ export interface RawHttpSessionOptions {
   readonly query?: string;
   /** Binds the client's side of every request (e.g. 127.0.0.2). */
   readonly localAddress?: string;
+  /** Sent with every request (e.g. X-Forwarded-For, as a proxy would add it). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** One session id, and the requests pusher-js would make on it. */
@@ -168,7 +170,7 @@ export class RawHttpSession {
     this.#port = Number(url.port);
     sessionCounter += 1;
     this.base = `${options.path ?? '/pusher'}/app/${key}/${sessionCounter % 1000}/${randomBytes(5).toString('hex').slice(0, 8)}`;
-    this.#headers = { 'content-type': 'application/json', ...(options.origin === undefined ? {} : { origin: options.origin }) };
+    this.#headers = { 'content-type': 'application/json', ...(options.origin === undefined ? {} : { origin: options.origin }), ...options.headers };
     this.#query = options.query ?? 'protocol=7&client=js&version=8.6.0';
     this.#localAddress = options.localAddress;
   }

@@ -14,7 +14,7 @@ import type { AddressLimits } from '../../core/address-limits.js';
 import type { Engine } from '../../core/engine.js';
 import type { Logger } from '../../core/logger.js';
 import { BodyTooLargeError, readBody } from '../../http/read-body.js';
-import { remoteAddressOf } from '../../http/remote-address.js';
+import type { ClientAddress, ClientResolver } from '../../http/remote-address.js';
 import { corsHeaders, sendError } from '../../http/respond.js';
 import type { Route, RouteParams } from '../../http/router.js';
 import { ApiErrors, CloseReasons } from '../../protocol/errors.js';
@@ -37,7 +37,9 @@ export interface HttpEndpointOptions {
   readonly httpPath: string;
   readonly maxSendBytes: number;
   readonly limits: HttpSessionLimits;
-  /** Per remote address limits: a new session counts as a connection until it ends. */
+  /** Who a request comes from (the TCP peer, or the client a trusted proxy forwarded). */
+  readonly resolveClient: ClientResolver;
+  /** Per client address limits: a new session counts as a connection until it ends. */
   readonly addressLimits?: AddressLimits | undefined;
 }
 
@@ -143,8 +145,10 @@ export class HttpEndpoint {
             return;
           }
           // Checked before the registry is asked, so a refused client costs no shared-state call.
-          const admission = this.#options.addressLimits?.admit(remoteAddressOf(request));
+          const client = this.#options.resolveClient(request);
+          const admission = this.#options.addressLimits?.admit(client.address);
           if (admission?.admitted === false) {
+            this.#options.logger.debug({ address: client.address, code: admission.reason.code }, 'HTTP session refused: per-address limit');
             new ReceiveResponse(kind, request, response).finish(refusalFrames(admission.reason.code, admission.reason.message));
             return;
           }
@@ -157,7 +161,7 @@ export class HttpEndpoint {
             if (outcome !== 'accepted') this.#answerOutcome(outcome ?? 'timeout', request, response);
             return;
           }
-          if (this.#open(kind, address, request, response, n, query.get('protocol'), release)) return;
+          if (this.#open(kind, address, client, request, response, n, query.get('protocol'), release)) return;
           // 'taken': another request opened the same session meanwhile; attach to it instead.
           release();
         }
@@ -204,6 +208,7 @@ export class HttpEndpoint {
   #open(
     kind: ReceiveKind,
     address: SessionAddress,
+    client: ClientAddress,
     request: IncomingMessage,
     response: ServerResponse,
     n: number | undefined,
@@ -217,7 +222,7 @@ export class HttpEndpoint {
       appKey: address.key,
       kind,
       origin,
-      remoteAddress: request.socket.remoteAddress,
+      client,
       scheduler: this.#options.scheduler,
       limits: this.#options.limits,
       onFinished: (finished) => {

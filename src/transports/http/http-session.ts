@@ -17,6 +17,7 @@
  * (listener.onClose with 4201). A server-side close writes `c[code,"reason"]` on the open receive
  * request, or on the next one if none is open (within the grace period).
  */
+import type { ClientAddress } from '../../http/remote-address.js';
 import { CloseReasons } from '../../protocol/errors.js';
 import type { Frame } from '../../protocol/frame.js';
 import type { FlushScheduler } from '../flush-scheduler.js';
@@ -49,7 +50,7 @@ export interface HttpSessionOptions {
   readonly kind: ReceiveKind;
   /** The Origin header of the request that opened the session; every later request must match. */
   readonly origin: string | undefined;
-  readonly remoteAddress: string | undefined;
+  readonly client: ClientAddress;
   readonly scheduler: FlushScheduler;
   readonly limits: HttpSessionLimits;
   /** Called once when the session is over and may be forgotten. */
@@ -63,7 +64,7 @@ export class HttpSession implements Transport {
   readonly appKey: string;
   readonly name: ReceiveKind;
   readonly origin: string | undefined;
-  readonly remoteAddress: string | undefined;
+  readonly client: ClientAddress;
   readonly #options: HttpSessionOptions;
   readonly #limits: HttpSessionLimits;
   #opened = false;
@@ -90,7 +91,7 @@ export class HttpSession implements Transport {
     this.appKey = options.appKey;
     this.name = options.kind;
     this.origin = options.origin;
-    this.remoteAddress = options.remoteAddress;
+    this.client = options.client;
     this.#queue = new FrameQueue(options.scheduler, this.#limits.maxQueuedBytes, () => this.#flush());
     this.#order = new SendOrder(this.#limits.reorderWindowMs, this.#limits.maxPendingMessages, (messages) => {
       this.#inbound.push(...messages);
