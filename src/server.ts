@@ -20,10 +20,10 @@ import { CoreCounters } from './core/core-counters.js';
 import { Engine } from './core/engine.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { AcceptGuard } from './http/accept-guard.js';
-import { CertificateReloader, type ReloadOutcome } from './http/certificate-reloader.js';
-import { createHttpServer, healthRoutes, type HttpServerOptions } from './http/http-server.js';
+import type { CertificateReloader, ReloadOutcome } from './http/certificate-reloader.js';
+import { healthRoutes, type HttpServerOptions } from './http/http-server.js';
+import { createMainListener, readListenerTls } from './http/main-listener.js';
 import { Router } from './http/router.js';
-import { loadTls, tlsFilesOf } from './http/tls-files.js';
 import { instrumentRoutes } from './observe/instrument-routes.js';
 import { NodeMetrics } from './observe/node-metrics.js';
 import { FlushScheduler } from './transports/flush-scheduler.js';
@@ -115,8 +115,7 @@ export class Switchboard {
     const logger = options.logger ?? createLogger(config.log.level);
     const now = options.now ?? Date.now;
     // Read first: a bad TLS file stops the start before anything is connected.
-    const tlsFiles = tlsFilesOf(config);
-    const tls = tlsFiles === undefined ? undefined : { files: tlsFiles, loaded: await loadTls(tlsFiles, now()) };
+    const tls = await readListenerTls(config, now());
     const apps = new StaticAppStore(config.apps);
     const webhooks = await createWebhooks(config, { apps, logger, now });
     const metrics = new NodeMetrics();
@@ -208,9 +207,7 @@ export class Switchboard {
       requestTimeoutSeconds: config.http.requestTimeout,
       onUpgrade: (request, socket, head) => websocket.handleUpgrade(request, socket, head),
     };
-    const httpsServer = tls === undefined ? undefined : createHttpServer(serverOptions, tls.loaded.options);
-    const server = httpsServer ?? createHttpServer(serverOptions);
-    const certificates = tls === undefined || httpsServer === undefined ? undefined : new CertificateReloader(httpsServer, tls.files, tls.loaded, logger);
+    const { server, certificates } = createMainListener(serverOptions, tls, logger);
     return new Switchboard(config, {
       nodeId,
       logger,
