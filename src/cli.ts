@@ -1,8 +1,9 @@
 /**
  * `switchboard start [--config FILE] [--host H] [--port N]`: loads and validates the
- * configuration, serves until SIGTERM/SIGINT, then shuts down gracefully and exits 0.
- * `switchboard config check [...]`: validates the same way and prints the result, redacted.
- * Usage errors and invalid configurations exit 2 with the message on stderr.
+ * configuration, serves until SIGTERM/SIGINT, then shuts down gracefully and exits 0. SIGHUP
+ * reloads the TLS certificate (and only logs when TLS is not configured).
+ * `switchboard config check [...]`: validates the same way (TLS files included) and prints the
+ * result, redacted. Usage errors and invalid configurations exit 2 with the message on stderr.
  */
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
@@ -11,7 +12,9 @@ import { ConfigError, loadConfig, type LoadOptions } from './config/load.js';
 import { redactConfig } from './config/redact.js';
 import { EnvError } from './config/env.js';
 import type { LogWriter } from './core/log-writer.js';
-import { createStdoutLogger } from './core/logger.js';
+import { createStdoutLogger, type Logger } from './core/logger.js';
+import { loadTls, TlsFileError, tlsFilesOf } from './http/tls-files.js';
+import type { Switchboard } from './server.js';
 import { VERSION } from './version.js';
 
 const START_OPTIONS = `Options for start:
@@ -23,7 +26,8 @@ const START_OPTIONS = `Options for start:
 
 const START_USAGE = `Usage: switchboard start [options]
 
-Runs the server until SIGTERM or SIGINT, then shuts down gracefully.
+Runs the server until SIGTERM or SIGINT, then shuts down gracefully. SIGHUP reloads
+the TLS certificate files (tls.cert, tls.key, tls.ca) without dropping a connection.
 Without a config, serves the development app on 127.0.0.1:6001 (loopback only).
 
 ${START_OPTIONS}
@@ -33,8 +37,8 @@ Configuration reference: docs/configuration.md`;
 
 const CONFIG_CHECK_USAGE = `Usage: switchboard config check [options]
 
-Validates the configuration exactly as start would (defaults, config file, environment, flags)
-and prints the effective configuration as JSON with secrets redacted. Exits 0 when it is valid,
+Validates the configuration exactly as start would (defaults, config file, environment, flags,
+the TLS files) and prints the effective configuration as JSON with secrets redacted. Exits 0 when it is valid,
 2 with the reason otherwise; warnings go to stderr.
 
 Options:
@@ -101,7 +105,11 @@ async function configCheck(args: string[]): Promise<void> {
     return;
   }
   const { config, warnings } = await loadConfig(loadOptions(values));
-  for (const warning of warnings) process.stderr.write(`switchboard: warning: ${warning}\n`);
+  const tlsFiles = tlsFilesOf(config);
+  const tls = tlsFiles === undefined ? undefined : await loadTls(tlsFiles);
+  for (const warning of [...warnings, ...(tls?.validityProblem === undefined ? [] : [tls.validityProblem])]) {
+    process.stderr.write(`switchboard: warning: ${warning}\n`);
+  }
   process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
 }
 
@@ -132,9 +140,11 @@ async function start(args: string[]): Promise<void> {
     const workers = workerCount(config, workersFlag);
     if (workers > 1) return runPrimary(workers, config, logger, exitAfterFlush);
   }
+  const serveReloads = reloadOnSighup(logger);
   const { Switchboard } = await import('./server.js');
   // A worker's metrics are served by the primary's admin listener, summed with the others'.
   const server = await Switchboard.create(config, { logger, developmentApp, adminListener: cluster.isPrimary && config.admin.enabled });
+  serveReloads(server);
   if (cluster.isWorker) (await import('./admin/worker-metrics.js')).shareWorkerMetrics(server.metrics.registry);
 
   // Handlers go in before listening, so a signal right after the "listening" line is graceful.
@@ -156,6 +166,32 @@ async function start(args: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   await server.start();
+}
+
+/**
+ * SIGHUP reloads the TLS certificate. The handler goes in before anything listens, so the signal
+ * never kills a starting server; one that arrives during the start is applied once the server
+ * exists (the files may have changed after they were read). Returns the call that hands it the
+ * server.
+ */
+function reloadOnSighup(logger: Logger): (server: Switchboard) => void {
+  let server: Switchboard | undefined;
+  let requested = false;
+  const reload = (): void => {
+    if (server === undefined) {
+      requested = true;
+      return;
+    }
+    logger.info({ signal: 'SIGHUP' }, 'signal received: reloading the TLS certificate');
+    void server.reloadTls().then((outcome) => {
+      if (outcome === 'no-tls') logger.info({ signal: 'SIGHUP' }, 'TLS is not configured (tls.cert, tls.key): nothing to reload');
+    });
+  };
+  process.on('SIGHUP', reload);
+  return (started) => {
+    server = started;
+    if (requested) reload();
+  };
 }
 
 /** By name: workers.js (and so WorkersError) is only loaded by `start`. */
@@ -181,7 +217,13 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     // Lines logged before the failure (the development app warning, say) are written first.
     await logOutput?.flush(LOG_FLUSH_TIMEOUT_MS);
-    if (error instanceof ConfigError || error instanceof EnvError || isWorkersError(error) || error instanceof AdminListenError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof EnvError ||
+      isWorkersError(error) ||
+      error instanceof AdminListenError ||
+      error instanceof TlsFileError
+    ) {
       fail(error.message);
     }
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {

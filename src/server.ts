@@ -20,8 +20,10 @@ import { CoreCounters } from './core/core-counters.js';
 import { Engine } from './core/engine.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { AcceptGuard } from './http/accept-guard.js';
-import { createHttpServer, healthRoutes } from './http/http-server.js';
 import { createClientResolver } from './http/remote-address.js';
+import type { CertificateReloader, ReloadOutcome } from './http/certificate-reloader.js';
+import { healthRoutes, type HttpServerOptions } from './http/http-server.js';
+import { createMainListener, readListenerTls } from './http/main-listener.js';
 import { Router } from './http/router.js';
 import { instrumentRoutes } from './observe/instrument-routes.js';
 import { NodeMetrics } from './observe/node-metrics.js';
@@ -66,6 +68,7 @@ interface SwitchboardParts {
   readonly webhooks: Webhooks;
   readonly engine: Engine;
   readonly server: Server;
+  readonly certificates: CertificateReloader | undefined;
   readonly acceptGuard: AcceptGuard;
   readonly httpTransports: HttpEndpoint | undefined;
   readonly developmentApp: boolean;
@@ -83,6 +86,7 @@ export class Switchboard {
   readonly #admin: AdminListener | undefined;
   readonly #logger: Logger;
   readonly #server: Server;
+  readonly #certificates: CertificateReloader | undefined;
   readonly #acceptGuard: AcceptGuard;
   readonly #broker: Broker;
   readonly #state: ClusterState;
@@ -100,6 +104,7 @@ export class Switchboard {
     this.#webhooks = parts.webhooks;
     this.engine = parts.engine;
     this.#server = parts.server;
+    this.#certificates = parts.certificates;
     this.#acceptGuard = parts.acceptGuard;
     this.#httpTransports = parts.httpTransports;
     this.#developmentApp = parts.developmentApp;
@@ -110,6 +115,8 @@ export class Switchboard {
   static async create(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
     const logger = options.logger ?? createLogger(config.log.level);
     const now = options.now ?? Date.now;
+    // Read first: a bad TLS file stops the start before anything is connected.
+    const tls = await readListenerTls(config, now());
     const apps = new StaticAppStore(config.apps);
     const webhooks = await createWebhooks(config, { apps, logger, now });
     const metrics = new NodeMetrics();
@@ -196,13 +203,14 @@ export class Switchboard {
         metrics.observeApiRequest,
       ),
     ]);
-    const server = createHttpServer({
+    const serverOptions: HttpServerOptions = {
       router,
       logger,
       keepAliveTimeoutSeconds: config.http.keepAliveTimeout,
       requestTimeoutSeconds: config.http.requestTimeout,
       onUpgrade: (request, socket, head) => websocket.handleUpgrade(request, socket, head),
-    });
+    };
+    const { server, certificates } = createMainListener(serverOptions, tls, logger);
     return new Switchboard(config, {
       nodeId,
       logger,
@@ -211,6 +219,7 @@ export class Switchboard {
       webhooks,
       engine,
       server,
+      certificates,
       acceptGuard,
       httpTransports,
       developmentApp: options.developmentApp ?? false,
@@ -244,18 +253,29 @@ export class Switchboard {
     this.#acceptGuard.start(this.#server);
     this.engine.start();
     const address = this.address;
+    this.#certificates?.logCurrent('TLS certificate in use');
+    const tls = this.#certificates !== undefined;
     this.#logger.info(
       {
         host: address.address,
         port: address.port,
+        tls,
         apps: this.config.apps.map((app) => app.id),
         cluster: clusterDriverOf(this.config),
         node: this.nodeId,
         version: VERSION,
       },
-      `Switchboard listening on ${address.address}:${address.port}`,
+      `Switchboard listening on ${address.address}:${address.port}${tls ? ' (https, wss)' : ''}`,
     );
     return address;
+  }
+
+  /**
+   * Re-reads the TLS files (SIGHUP) and serves them to new handshakes; open connections stay. A
+   * bad file is logged and the current certificate kept. 'no-tls' when TLS is not configured.
+   */
+  reloadTls(): Promise<ReloadOutcome | 'no-tls'> {
+    return this.#certificates?.reload() ?? Promise.resolve('no-tls');
   }
 
   /** Webhook delivery counters of this process (for a metrics endpoint). */

@@ -2,8 +2,9 @@
  * `switchboard start --workers N`: N worker processes share one port (node:cluster hands each new
  * TCP connection to a worker in turn) and join each other over the configured bus, exactly as
  * separate nodes would. The primary only supervises: it restarts a worker that dies, forwards
- * SIGTERM/SIGINT for a graceful shutdown, and exits 0 when every worker has exited. It also serves
- * the one admin listener of the box, with every worker's metrics summed (admin/worker-metrics.ts).
+ * SIGTERM/SIGINT for a graceful shutdown and SIGHUP for a TLS certificate reload, and exits 0 when
+ * every worker has exited. It also serves the one admin listener of the box, with every worker's
+ * metrics summed (admin/worker-metrics.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
@@ -13,6 +14,7 @@ import { clusterExposition } from './admin/worker-metrics.js';
 import type { Config } from './config/schema.js';
 import { clusterDriverOf } from './cluster/drivers.js';
 import type { Logger } from './core/logger.js';
+import { loadTls, tlsFilesOf } from './http/tls-files.js';
 
 export class WorkersError extends Error {
   override readonly name = 'WorkersError';
@@ -35,8 +37,10 @@ export function workerCount(config: Config, flag: number | undefined): number {
 const RESTART_BACKOFF_MS = 1_000;
 
 /**
- * Binds the admin listener (rejecting with an AdminListenError), then starts the workers. `exit`
- * ends the process (the command line passes one that first flushes the log output).
+ * Checks the TLS files (rejecting with a TlsFileError: each worker reads them again, and a worker
+ * that failed at its start would be restarted forever), binds the admin listener (rejecting with
+ * an AdminListenError), then starts the workers. `exit` ends the process (the command line passes
+ * one that first flushes the log output).
  */
 export async function runPrimary(
   count: number,
@@ -46,6 +50,23 @@ export async function runPrimary(
 ): Promise<void> {
   let stopping = false;
   let listening = 0;
+  /** Workers serving (their SIGHUP handler is in), and those owed a SIGHUP once they serve. */
+  const serving = new Set<number>();
+  const reloadWhenServing = new Set<number>();
+  const tlsFiles = tlsFilesOf(config);
+  process.on('SIGHUP', () => {
+    if (tlsFiles === undefined) {
+      logger.info({ signal: 'SIGHUP' }, 'TLS is not configured (tls.cert, tls.key): nothing to reload');
+      return;
+    }
+    const workers = Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined);
+    logger.info({ signal: 'SIGHUP', workers: workers.length }, 'signal received: every worker reloads the TLS certificate');
+    for (const worker of workers) {
+      if (serving.has(worker.id)) worker.process.kill('SIGHUP');
+      else reloadWhenServing.add(worker.id);
+    }
+  });
+  if (tlsFiles !== undefined) await loadTls(tlsFiles);
   const admin = config.admin.enabled
     ? new AdminListener({
         host: config.admin.host,
@@ -64,6 +85,8 @@ export async function runPrimary(
   cluster.on('exit', (worker: Worker, code: number | null, signal: string | null) => {
     const started = startedAt.get(worker.id) ?? 0;
     startedAt.delete(worker.id);
+    serving.delete(worker.id);
+    reloadWhenServing.delete(worker.id);
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) exit(0);
       return;
@@ -72,8 +95,10 @@ export async function runPrimary(
     const lived = Date.now() - started;
     setTimeout(fork, lived < RESTART_BACKOFF_MS ? RESTART_BACKOFF_MS : 0);
   });
-  cluster.on('listening', () => {
+  cluster.on('listening', (worker: Worker) => {
     listening += 1;
+    serving.add(worker.id);
+    if (reloadWhenServing.delete(worker.id)) worker.process.kill('SIGHUP');
     if (listening === count) logger.info({ workers: count }, `all ${count} workers are serving`);
   });
   const stop = (signal: NodeJS.Signals): void => {

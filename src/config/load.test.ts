@@ -184,6 +184,16 @@ describe('configuration', () => {
     await assert.rejects(loadConfig({ env: { SWITCHBOARD_HTTP_TRUST_PROXY: 'loopback,nginx' } }), /http\.trustProxy\.1/);
   });
 
+  it('takes tls.cert and tls.key together or not at all, from the file or the environment', async () => {
+    const both = await loadConfig({ env: { SWITCHBOARD_TLS_CERT: '/c.pem', SWITCHBOARD_TLS_KEY: '/k.pem', SWITCHBOARD_TLS_PASSPHRASE: 'pw' } });
+    assert.deepEqual({ ...both.config.tls }, { cert: '/c.pem', key: '/k.pem', passphrase: 'pw' });
+    assert.deepEqual({ ...(await loadConfig({ env: {} })).config.tls }, {});
+    await assert.rejects(loadConfig({ env: { SWITCHBOARD_TLS_CERT: '/c.pem' } }), /tls\.key: required with tls\.cert/);
+    await assert.rejects(loadConfig({ env: {}, configFile: await configFile({ tls: { key: '/k.pem' } }) }), /tls\.cert: required with tls\.key/);
+    await assert.rejects(loadConfig({ env: {}, configFile: await configFile({ tls: { ca: '/ca.pem' } }) }), /tls\.ca: needs tls\.cert and tls\.key/);
+    await assert.rejects(loadConfig({ env: { SWITCHBOARD_TLS_PASSPHRASE: 'pw' } }), /tls\.passphrase: needs tls\.cert and tls\.key/);
+  });
+
   it('freezes the result', async () => {
     const { config } = await loadConfig({ env: {} });
     assert.equal(Object.isFrozen(config), true);

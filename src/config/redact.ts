@@ -1,8 +1,9 @@
 /**
  * The effective configuration with its secrets replaced, for `switchboard config check` (and
  * anything else that prints or logs a config). Redacted: every app secret, the password of a
- * URL with credentials (redis.url, nats.servers), and every webhook header value, since such
- * headers exist to carry credentials (Authorization, API keys); header names stay visible.
+ * URL with credentials (redis.url, nats.servers), tls.passphrase, and every webhook header value,
+ * since such headers exist to carry credentials (Authorization, API keys); header names stay
+ * visible.
  */
 import type { Config } from './schema.js';
 
@@ -26,6 +27,7 @@ export function redactConfig(config: Config): unknown {
       ),
     })),
     redis: { ...config.redis, ...(config.redis.url === undefined ? {} : { url: redactUrlPassword(config.redis.url) }) },
+    tls: { ...config.tls, ...(config.tls.passphrase === undefined ? {} : { passphrase: REDACTED }) },
     nats: { ...config.nats, ...(config.nats.servers === undefined ? {} : { servers: config.nats.servers.map(redactUrlPassword) }) },
   };
 }

@@ -133,7 +133,7 @@ export const configSchema = z.strictObject({
       requestTimeout: positiveInt()
         .default(30)
         .describe(
-          'Seconds a client has to send a whole HTTP request, headers and body (HTTP API calls, xhr_send, upgrades); a slower one gets 408 and is disconnected.',
+          'Seconds a client has to send a whole HTTP request, headers and body (HTTP API calls, xhr_send, upgrades); a slower one gets 408 and is disconnected. With tls.*, also the time a TLS handshake may take.',
         ),
       trustProxy: z
         .union(
@@ -152,6 +152,36 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('HTTP server.'),
+  tls: z
+    .strictObject({
+      cert: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('PEM file with the certificate (and any intermediates after it). Set with tls.key: the main listener serves only https:// and wss://.'),
+      key: z.string().min(1).optional().describe('PEM file with the private key of tls.cert.'),
+      ca: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('PEM file with intermediate CA certificates sent with tls.cert, when tls.cert holds the leaf certificate only.'),
+      passphrase: z.string().optional().describe('Passphrase of an encrypted tls.key.'),
+    })
+    .prefault({})
+    .superRefine((tls, context) => {
+      if ((tls.cert === undefined) !== (tls.key === undefined)) {
+        const [missing, present] = tls.cert === undefined ? ['cert', 'key'] : ['key', 'cert'];
+        context.addIssue({ code: 'custom', path: [missing], message: `required with tls.${present} (set both tls.cert and tls.key, or neither)` });
+      }
+      for (const extra of ['ca', 'passphrase'] as const) {
+        if (tls[extra] !== undefined && tls.cert === undefined && tls.key === undefined) {
+          context.addIssue({ code: 'custom', path: [extra], message: 'needs tls.cert and tls.key (it only applies with TLS on)' });
+        }
+      }
+    })
+    .describe(
+      'TLS on the main listener (WebSocket, HTTP fallbacks, HTTP API); the admin listener stays plain HTTP. Files are read at start and again on SIGHUP (see docs/tls.md).',
+    ),
   perAddress: z
     .strictObject({
       maxConnections: positiveInt()

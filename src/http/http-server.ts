@@ -1,8 +1,11 @@
 /**
  * The one HTTP server: the HTTP API, health endpoints and WebSocket upgrades share one port.
  * A handler that throws answers 500 and is logged; it never takes the server down.
+ * With TLS options it is an HTTPS server (https:// and wss:// only) with the same behaviour.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../core/logger.js';
 import { ApiErrors } from '../protocol/errors.js';
@@ -42,12 +45,15 @@ function deadlineCheckIntervalMs(requestTimeoutMs: number): number {
   return Math.min(5_000, Math.max(100, Math.floor(requestTimeoutMs / 4)));
 }
 
-export function createHttpServer(options: HttpServerOptions): Server {
+/** The server answers https:// and wss:// only, with these credentials (see tls-files.ts). */
+export function createHttpServer(options: HttpServerOptions, tls: SecureContextOptions): HttpsServer;
+export function createHttpServer(options: HttpServerOptions): Server;
+export function createHttpServer(options: HttpServerOptions, tls?: SecureContextOptions): Server {
   const { router, logger } = options;
   const requestTimeoutMs = options.requestTimeoutSeconds * 1000;
   // The response each connection is writing, so a client error answers only between responses.
   const responses = new WeakMap<Duplex, ServerResponse>();
-  const server = createServer({ connectionsCheckingInterval: deadlineCheckIntervalMs(requestTimeoutMs) }, (request, response) => {
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
     responses.set(request.socket, response);
     const method = request.method ?? 'GET';
     if (method === 'OPTIONS') {
@@ -67,7 +73,9 @@ export function createHttpServer(options: HttpServerOptions): Server {
       else response.destroy();
     };
     runRoute(match, request, response, fail);
-  });
+  };
+  const connectionsCheckingInterval = deadlineCheckIntervalMs(requestTimeoutMs);
+  const server = tls === undefined ? createServer({ connectionsCheckingInterval }, handle) : createTlsServer(tls, connectionsCheckingInterval, requestTimeoutMs, handle, logger);
   server.keepAliveTimeout = options.keepAliveTimeoutSeconds * 1000;
   // One bound for the whole request, so a client trickling its body is cut as soon as one
   // trickling its headers is (node's defaults: 60 s for headers, 300 s for the whole request).
@@ -82,6 +90,27 @@ export function createHttpServer(options: HttpServerOptions): Server {
       return;
     }
     socket.end(error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? REQUEST_TIMEOUT_ANSWER : BAD_REQUEST_ANSWER);
+  });
+  return server;
+}
+
+/**
+ * The HTTPS variant. A TLS handshake is bounded like a request (node's default would hold a
+ * silent one for 120 s). A handshake that fails or times out ends the connection at once: node
+ * would pass it on to 'clientError', whose answer (a 400 or 408 in clear) cannot be sent over a
+ * TLS session that does not exist, and the socket would stay open.
+ */
+function createTlsServer(
+  tls: SecureContextOptions,
+  connectionsCheckingInterval: number,
+  requestTimeoutMs: number,
+  handle: (request: IncomingMessage, response: ServerResponse) => void,
+  logger: Logger,
+): HttpsServer {
+  const server = createHttpsServer({ ...tls, connectionsCheckingInterval, handshakeTimeout: requestTimeoutMs }, handle);
+  server.prependListener('tlsClientError', (error: NodeJS.ErrnoException, socket) => {
+    logger.debug({ code: error.code, remoteAddress: socket.remoteAddress }, 'TLS handshake failed');
+    socket.destroy();
   });
   return server;
 }

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { Waiters } from './wait.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -14,6 +15,10 @@ export interface RunningCli {
   readonly exited: Promise<number | string>;
   /** Signals the whole process group (npx runs the server as a grandchild). */
   signal(signal: NodeJS.Signals): void;
+  /** Resolves once the stdout lines so far satisfy `condition` (re-checked on every new line). */
+  until(condition: (lines: readonly string[]) => boolean): Promise<void>;
+  /** The first stdout line from index `from` on that matches `pattern`, once it is printed. */
+  lineMatching(pattern: RegExp, from?: number): Promise<string>;
 }
 
 export interface CliResult {
@@ -55,15 +60,28 @@ export function startCli(
     if (child.pid !== undefined) process.kill(-child.pid, name);
   };
   const lines: string[] = [];
+  const printed = new Waiters();
   const exited = exitOf(child);
+  // A process that exits first fails the wait at once instead of leaving it to the test timeout.
+  const until = (condition: (lines: readonly string[]) => boolean): Promise<void> =>
+    Promise.race([
+      printed.until(() => condition(lines)),
+      exited.then((code) => Promise.reject(new Error(`switchboard exited (${code}) while a test waited for its output:\n${lines.join('\n')}`))),
+    ]);
+  const lineMatching = async (pattern: RegExp, from = 0): Promise<string> => {
+    const matching = (): string | undefined => lines.slice(from).find((line) => pattern.test(line));
+    await until(() => matching() !== undefined);
+    return matching() ?? '';
+  };
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
     const reader = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     reader.on('line', (line) => {
       lines.push(line);
+      printed.notify();
       const match = /Switchboard listening on [^\s"]+:(\d+)/.exec(line);
-      if (match?.[1] !== undefined) resolve({ child, lines, port: Number(match[1]), exited, signal });
+      if (match?.[1] !== undefined) resolve({ child, lines, port: Number(match[1]), exited, signal, until, lineMatching });
     });
     void exited.then((code) => reject(new Error(`switchboard exited (${code}) before listening: ${stderr}`)));
   });

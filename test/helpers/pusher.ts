@@ -3,6 +3,7 @@
  * SDK as the app backend. Channel authorization and user authentication go through the SDK's own
  * `authorizeChannel` / `authenticateUser`, exactly as an app's auth endpoint would.
  */
+import { Agent } from 'node:https';
 import { createRequire } from 'node:module';
 import type * as PusherJs from 'pusher-js';
 import type { Channel, Members, Options as PusherClientOptions } from 'pusher-js';
@@ -17,14 +18,16 @@ export const PusherServer = require('pusher') as typeof PusherServerType;
 export type PusherClient = InstanceType<PusherClientClass>;
 export type PusherServer = PusherServerType;
 
-export function sdkFor(server: TestServer, app: TestApp): PusherServer {
+/** The SDK over http://, or over https:// trusting only `ca` when it is given (a TLS server). */
+export function sdkFor(server: TestServer, app: TestApp, ca?: Buffer): PusherServer {
   return new PusherServer({
     appId: app.id,
     key: app.key,
     secret: app.secret,
     host: server.host,
     port: String(server.port),
-    useTLS: false,
+    useTLS: ca !== undefined,
+    ...(ca === undefined ? {} : { agent: new Agent({ ca }) }),
   });
 }
 

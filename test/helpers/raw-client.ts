@@ -2,7 +2,7 @@
  * A bare WebSocket client (the `ws` package) for protocol-level tests: every frame the server
  * sends is queued, and tests await them in order.
  */
-import { WebSocket } from 'ws';
+import { WebSocket, type ClientOptions } from 'ws';
 
 export interface ServerMessage {
   readonly event: string;
@@ -41,10 +41,11 @@ export class RawClient {
 
   /**
    * Opens `${wsUrl}${path}`; resolves once the WebSocket is open (before any Pusher message).
-   * `localAddress` binds the client's side (e.g. 127.0.0.2) to test per-address behaviour.
+   * `localAddress` binds the client's side (e.g. 127.0.0.2) to test per-address behaviour;
+   * `options` adds `ws` client options (e.g. `ca` for a wss:// server with a test certificate).
    */
-  static open(wsUrl: string, path: string, headers: Record<string, string> = {}, localAddress?: string): Promise<RawClient> {
-    const ws = new WebSocket(`${wsUrl}${path}`, localAddress === undefined ? { headers } : { headers, localAddress });
+  static open(wsUrl: string, path: string, headers: Record<string, string> = {}, localAddress?: string, options: ClientOptions = {}): Promise<RawClient> {
+    const ws = new WebSocket(`${wsUrl}${path}`, { ...options, headers, ...(localAddress === undefined ? {} : { localAddress }) });
     const client = new RawClient(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(client));
@@ -54,8 +55,8 @@ export class RawClient {
   }
 
   /** Opens `/app/{key}?protocol=7` and waits for connection_established; returns its socket id. */
-  static async connect(wsUrl: string, key: string): Promise<{ client: RawClient; socketId: string }> {
-    const client = await RawClient.open(wsUrl, `/app/${key}?protocol=7&client=js&version=8.6.0&flash=false`);
+  static async connect(wsUrl: string, key: string, options: ClientOptions = {}): Promise<{ client: RawClient; socketId: string }> {
+    const client = await RawClient.open(wsUrl, `/app/${key}?protocol=7&client=js&version=8.6.0&flash=false`, {}, undefined, options);
     const established = await client.next();
     if (established.event !== 'pusher:connection_established') {
       throw new Error(`expected connection_established, got ${JSON.stringify(established)}`);
