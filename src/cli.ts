@@ -134,7 +134,12 @@ async function start(args: string[]): Promise<void> {
   }
   const { Switchboard } = await import('./server.js');
   // A worker's metrics are served by the primary's admin listener, summed with the others'.
-  const server = await Switchboard.create(config, { logger, developmentApp, adminListener: cluster.isPrimary && config.admin.enabled });
+  const server = await Switchboard.create(config, {
+    logger,
+    logOutput: output,
+    developmentApp,
+    adminListener: cluster.isPrimary && config.admin.enabled,
+  });
   if (cluster.isWorker) (await import('./admin/worker-metrics.js')).shareWorkerMetrics(server.metrics.registry);
 
   // Handlers go in before listening, so a signal right after the "listening" line is graceful.

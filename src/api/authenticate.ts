@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../apps/app-store.js';
 import { BodyAbortedError, BodyTooLargeError, readBody } from '../http/read-body.js';
+import { remoteAddressOf } from '../http/remote-address.js';
 import { sendError } from '../http/respond.js';
 import { ApiErrors } from '../protocol/errors.js';
 import { verifyRestRequest } from '../protocol/rest-auth.js';
@@ -50,6 +51,13 @@ export async function authenticate(
   const rawQuery = queryStart === -1 ? '' : url.slice(queryStart + 1);
   const result = verifyRestRequest(app, { method: request.method ?? 'GET', path, rawQuery, body }, context.now());
   if (!result.ok) {
+    // The error's fixed reason only: the query holds the signature, which is never logged.
+    if (context.logger.isLevelEnabled('debug')) {
+      context.logger.debug(
+        { app: app.id, path, error: result.error.id, reason: result.error.message, remoteAddress: remoteAddressOf(request) },
+        'API auth failed',
+      );
+    }
     sendError(request, response, result.error, result.detail);
     return undefined;
   }

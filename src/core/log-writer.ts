@@ -28,7 +28,13 @@ export interface LogWriterOptions {
   readonly write?: WriteFn;
 }
 
-export class LogWriter {
+/** What metrics read of a log output. */
+export interface LogOutputStats {
+  readonly droppedLines: number;
+  readonly bufferedBytes: number;
+}
+
+export class LogWriter implements LogOutputStats {
   readonly #fd: number;
   readonly #maxBufferedBytes: number;
   readonly #base: Readonly<Record<string, unknown>>;
