@@ -130,7 +130,10 @@ async function start(args: string[]): Promise<void> {
   if (cluster.isPrimary) {
     for (const warning of warnings) logger.warn(warning);
     const workers = workerCount(config, workersFlag);
-    if (workers > 1) return runPrimary(workers, config, logger, exitAfterFlush);
+    if (workers > 1) {
+      output.shareWithOtherProcesses();
+      return runPrimary(workers, config, logger, exitAfterFlush);
+    }
   }
   const { Switchboard } = await import('./server.js');
   // A worker's metrics are served by the primary's admin listener, summed with the others'.
