@@ -63,13 +63,14 @@ export class WebSocketEndpoint {
     const protocol = url.searchParams.get('protocol');
     this.#server.handleUpgrade(request, socket, head, (ws) => {
       if (socket instanceof Socket) socket.setNoDelay(true);
-      const transport = new WebSocketTransport(ws, socket, request.socket.remoteAddress, {
+      const remoteAddress = remoteAddressOf(request);
+      const transport = new WebSocketTransport(ws, socket, remoteAddress, {
         scheduler: this.#options.scheduler,
         maxBufferedBytes: this.#options.maxBufferedBytes,
         compression: this.#options.compression,
         now: this.#options.now,
       });
-      const admission = this.#options.addressLimits?.admit(remoteAddressOf(request));
+      const admission = this.#options.addressLimits?.admit(remoteAddress);
       if (admission?.admitted === false) {
         // Refused before any protocol work: pusher:error, then the close (pusher-js backs off);
         // the transport's close handshake timeout bounds a client that never answers it.

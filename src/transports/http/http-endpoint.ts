@@ -217,7 +217,7 @@ export class HttpEndpoint {
       appKey: address.key,
       kind,
       origin,
-      remoteAddress: request.socket.remoteAddress,
+      remoteAddress: remoteAddressOf(request),
       scheduler: this.#options.scheduler,
       limits: this.#options.limits,
       onFinished: (finished) => {
