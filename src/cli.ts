@@ -138,12 +138,20 @@ async function start(args: string[]): Promise<void> {
   if (cluster.isPrimary) {
     for (const warning of warnings) logger.warn(warning);
     const workers = workerCount(config, workersFlag);
-    if (workers > 1) return runPrimary(workers, config, logger, exitAfterFlush);
+    if (workers > 1) {
+      output.shareWithOtherProcesses();
+      return runPrimary(workers, config, logger, exitAfterFlush);
+    }
   }
   const serveReloads = reloadOnSighup(logger);
   const { Switchboard } = await import('./server.js');
   // A worker's metrics are served by the primary's admin listener, summed with the others'.
-  const server = await Switchboard.create(config, { logger, developmentApp, adminListener: cluster.isPrimary && config.admin.enabled });
+  const server = await Switchboard.create(config, {
+    logger,
+    logOutput: output,
+    developmentApp,
+    adminListener: cluster.isPrimary && config.admin.enabled,
+  });
   serveReloads(server);
   if (cluster.isWorker) (await import('./admin/worker-metrics.js')).shareWorkerMetrics(server.metrics.registry);
 

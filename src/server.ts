@@ -18,6 +18,7 @@ import type { Config } from './config/schema.js';
 import { AddressLimits } from './core/address-limits.js';
 import { CoreCounters } from './core/core-counters.js';
 import { Engine } from './core/engine.js';
+import type { LogOutputStats } from './core/log-writer.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { AcceptGuard } from './http/accept-guard.js';
 import { createClientResolver } from './http/remote-address.js';
@@ -46,6 +47,8 @@ export interface SwitchboardOptions {
    * processes, whose primary serves it for all of them.
    */
   readonly adminListener?: boolean;
+  /** The logger's output when it is a LogWriter (the command line's), for the log metrics. */
+  readonly logOutput?: LogOutputStats;
 }
 
 /** How long the node holding an HTTP session has to answer a request relayed to it. */
@@ -164,6 +167,7 @@ export class Switchboard {
         snapshot: () => webhooks.metrics.snapshot(),
         queueDepth: () => withDeadline(webhooks.queueDepth(), QUEUE_DEPTH_DEADLINE_MS),
       },
+      log: options.logOutput,
     });
     const scheduler = new FlushScheduler();
     const websocket = new WebSocketEndpoint({
@@ -199,8 +203,10 @@ export class Switchboard {
       ...healthRoutes(() => (engine.draining ? 'draining' : acceptGuard.canAccept() ? undefined : 'out of file descriptors'), VERSION),
       ...(httpTransports?.routes() ?? []),
       ...instrumentRoutes(
-        apiRoutes({ apps, engine, state, logger, now, maxBodyBytes: config.http.maxBodyBytes, limiter: new PublishLimiter(now) }),
+        apiRoutes({ apps, engine, state, logger, now, maxBodyBytes: config.http.maxBodyBytes, limiter: new PublishLimiter(now), resolveClient }),
         metrics.observeApiRequest,
+        logger,
+        resolveClient,
       ),
     ]);
     const serverOptions: HttpServerOptions = {

@@ -9,11 +9,11 @@ import { NATS_SERVERS } from './helpers/services.js';
 const prefix = uniqueNatsPrefix('state');
 after(() => deleteNatsPrefix(prefix));
 
-const create = () =>
+const create = (nodeId = 'contract-node') =>
   createNatsClusterState({
     servers: NATS_SERVERS,
     prefix,
-    nodeId: 'contract-node',
+    nodeId,
     now: Date.now,
     nodeTtlMs: 10_000,
     cacheMaxAgeMs: 60_000,

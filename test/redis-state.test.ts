@@ -9,11 +9,11 @@ import { deleteRedisPrefix, REDIS_URL, uniquePrefix } from './helpers/services.j
 const prefix = uniquePrefix('state');
 after(() => deleteRedisPrefix(prefix));
 
-const create = () =>
+const create = (nodeId = 'contract-node') =>
   createRedisClusterState({
     target: { kind: 'server', url: REDIS_URL },
     keyPrefix: prefix,
-    nodeId: 'contract-node',
+    nodeId,
     now: Date.now,
     nodeTtlMs: 10_000,
     logger: silentLogger,

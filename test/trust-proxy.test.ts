@@ -102,7 +102,7 @@ describe('per-address limits behind a trusted proxy', () => {
     const spoofer = await admittedWebSocket(server, '127.0.0.4', forwarded('203.0.113.31', 'https'));
     const opened = logLines.filter((line) => line['msg'] === 'connection opened');
     const entry = (address: string): unknown => {
-      const line = opened.find((candidate) => candidate['address'] === address);
+      const line = opened.find((candidate) => candidate['remoteAddress'] === address);
       return line === undefined ? undefined : { transport: line['transport'], scheme: line['scheme'] };
     };
     assert.deepEqual(entry('203.0.113.30'), { transport: 'ws', scheme: 'https' });

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../core/logger.js';
+import { peerAddressOf } from '../http/remote-address.js';
 import { Router, runRoute, type Route } from '../http/router.js';
 import { bearerTokenMatches } from './bearer-token.js';
 
@@ -88,6 +89,11 @@ export class AdminListener {
     request.resume();
     const { token, logger } = this.#options;
     if (token !== undefined && !bearerTokenMatches(request.headers.authorization, token)) {
+      // Whether a token was sent, never the token.
+      if (logger.isLevelEnabled('debug')) {
+        const reason = request.headers.authorization === undefined ? 'no Authorization header' : 'wrong bearer token';
+        logger.debug({ url: request.url, reason, remoteAddress: peerAddressOf(request) }, 'admin auth failed');
+      }
       sendAdminJson(response, 401, { error: 'A valid admin token is required (Authorization: Bearer <admin.token>)', code: 'unauthorized' }, {
         'www-authenticate': 'Bearer realm="switchboard-admin"',
       });

@@ -3,6 +3,7 @@ import type { AppStore } from '../apps/app-store.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import type { Engine } from '../core/engine.js';
 import type { Logger } from '../core/logger.js';
+import type { ClientResolver } from '../http/remote-address.js';
 import type { PublishLimiter } from './publish-limiter.js';
 
 export interface ApiContext {
@@ -12,5 +13,7 @@ export interface ApiContext {
   readonly logger: Logger;
   readonly maxBodyBytes: number;
   readonly limiter: PublishLimiter;
+  /** Who a request comes from, under `http.trustProxy` (for logs). */
+  readonly resolveClient: ClientResolver;
   now(): number;
 }

@@ -50,6 +50,13 @@ export async function authenticate(
   const rawQuery = queryStart === -1 ? '' : url.slice(queryStart + 1);
   const result = verifyRestRequest(app, { method: request.method ?? 'GET', path, rawQuery, body }, context.now());
   if (!result.ok) {
+    // The error's fixed reason only: the query holds the signature, which is never logged.
+    if (context.logger.isLevelEnabled('debug')) {
+      context.logger.debug(
+        { app: app.id, path, error: result.error.id, reason: result.error.message, remoteAddress: context.resolveClient(request).address },
+        'API auth failed',
+      );
+    }
     sendError(request, response, result.error, result.detail);
     return undefined;
   }

@@ -1,11 +1,13 @@
 /**
- * The contract of the ConnectionState, UserState and ChannelCache seams, run against every
- * implementation. (ChannelState has its own suite in channel-state.contract.ts.)
+ * The contract of the ConnectionState, UserState and ChannelCache seams, and of NodeMembership's
+ * live node list where the state is shared, run against every implementation. (ChannelState has
+ * its own suite in channel-state.contract.ts.)
  */
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { ClusterState } from './cluster-state.js';
+import type { NodeMembership } from './ownership.js';
 
 let counter = 0;
 function appId(): string {
@@ -13,7 +15,13 @@ function appId(): string {
   return `contract-${process.pid}-${Date.now()}-${counter}`;
 }
 
-export function clusterStateContract(name: string, create: () => Promise<ClusterState>): void {
+function membershipOf(state: ClusterState): NodeMembership {
+  if (state.membership === undefined) throw new Error('shared state without a membership');
+  return state.membership;
+}
+
+/** `create(nodeId)` opens the state as that node (every call shares the same store). */
+export function clusterStateContract(name: string, create: (nodeId?: string) => Promise<ClusterState>): void {
   describe(`ClusterState contract: ${name}`, () => {
     let state: ClusterState;
     before(async () => {
@@ -92,6 +100,41 @@ export function clusterStateContract(name: string, create: () => Promise<Cluster
         assert.equal(await state.cache.claimMiss(app, 'cache-m', 60_000), true);
         const concurrent = await Promise.all(Array.from({ length: 6 }, () => state.cache.claimMiss(app, 'cache-n', 60_000)));
         assert.equal(concurrent.filter(Boolean).length, 1);
+      });
+    });
+
+    describe('membership', () => {
+      it('lists the nodes whose heartbeat is current, itself included, and drops a stopped node at once', async () => {
+        if (!state.shared) {
+          assert.equal(state.membership, undefined, 'process-local state has no other nodes to know of');
+          return;
+        }
+        const one = `contract-one-${appId()}`;
+        const two = `contract-two-${appId()}`;
+        const first = await create(one);
+        try {
+          assert.ok((await membershipOf(first).liveNodes()).includes(one), 'a node sees itself');
+          const second = await create(two);
+          let stopped = false;
+          try {
+            const both = await membershipOf(first).liveNodes();
+            assert.ok(both.includes(one) && both.includes(two), `both nodes seen: ${both.join(', ')}`);
+            assert.equal(new Set(both).size, both.length, 'each node once');
+            assert.deepEqual(
+              [...(await membershipOf(second).liveNodes())].filter((node) => node === one || node === two).sort(),
+              [one, two].sort(),
+            );
+            await second.close();
+            stopped = true;
+            const after = await membershipOf(first).liveNodes();
+            assert.ok(after.includes(one), 'still sees itself');
+            assert.ok(!after.includes(two), 'a stopped node is gone without waiting for its heartbeat to expire');
+          } finally {
+            if (!stopped) await second.close();
+          }
+        } finally {
+          await first.close();
+        }
       });
     });
   });

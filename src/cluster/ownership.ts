@@ -60,4 +60,10 @@ export interface NodeMembership {
    * everything it holds.
    */
   onLost(listener: () => void): void;
+  /**
+   * The ids of the nodes whose heartbeat is current, this node's included while its own is: one
+   * read of the store, for logging membership changes and the cluster-nodes gauge. A node that
+   * stopped (or whose heartbeat expired) is absent at once, before anyone claims its entries.
+   */
+  liveNodes(): Promise<readonly string[]>;
 }

@@ -12,6 +12,7 @@ import { ClientErrors, CloseReasons, type ClientError, type CloseReason } from '
 import { Frame } from '../protocol/frame.js';
 import type { Transport, TransportListener } from '../transports/transport.js';
 import { handleClientEvent } from './client-events.js';
+import { logConnectionClosed, logConnectionOpened } from './client-log.js';
 import type { AppCounters } from './core-counters.js';
 import type { EngineContext } from './engine-context.js';
 import type { Subscriber } from './hub.js';
@@ -86,6 +87,7 @@ export class Connection implements Subscriber, TransportListener {
 
   start(): void {
     this.counters.connectionOpened(this.transport.name);
+    logConnectionOpened(this);
     this.send(new Frame(encodeConnectionEstablished(this.socketId, this.context.settings.activityTimeoutSeconds)));
     this.transport.attach(this);
   }
@@ -145,10 +147,11 @@ export class Connection implements Subscriber, TransportListener {
     this.pingSentAt = undefined;
   }
 
-  onClose(code: number): void {
+  onClose(code: number, reason: string): void {
     if (this.#transportClosed) return;
     this.#transportClosed = true;
     this.counters.connectionClosed(this.transport.name, code);
+    logConnectionClosed(this, code, reason);
     if (code === CloseReasons.slowConsumer.code) this.counters.slowConsumerCloses += 1;
     this.#inbox = [];
     if (!this.#busy) void this.#release();

@@ -14,6 +14,8 @@ import { Frame } from '../protocol/frame.js';
 import { newSocketId } from '../protocol/socket-id.js';
 import type { Transport } from '../transports/transport.js';
 import { ChannelRoutes } from './channel-routes.js';
+import { logConnectionRefused } from './client-log.js';
+import { ClusterNodes } from './cluster-nodes.js';
 import { ClusterUpkeep } from './cluster-upkeep.js';
 import { Connection } from './connection.js';
 import { CoreCounters } from './core-counters.js';
@@ -63,6 +65,7 @@ export class Engine implements BrokerHandlers {
   #draining = false;
   #livenessTimer: NodeJS.Timeout | undefined;
   readonly #upkeep: ClusterUpkeep | undefined;
+  readonly #nodes: ClusterNodes | undefined;
 
   constructor(options: EngineOptions) {
     this.#options = options;
@@ -110,6 +113,7 @@ export class Engine implements BrokerHandlers {
             admitting: (socketId) => this.#admitting.has(socketId),
             reapIntervalMs: options.settings.reapIntervalMs,
           });
+    this.#nodes = membership === undefined ? undefined : new ClusterNodes(membership, logger, options.settings.reapIntervalMs);
   }
 
   /** Starts the liveness checks (server pings and 4201 closes). */
@@ -117,11 +121,17 @@ export class Engine implements BrokerHandlers {
     this.#livenessTimer = setInterval(() => this.#checkLiveness(), this.#options.settings.sweepIntervalMs);
     this.#context.transitions.start();
     this.#upkeep?.start();
+    this.#nodes?.start();
     this.#livenessTimer.unref();
   }
 
   get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  /** Nodes of the cluster alive as this node last saw them, itself included (1 without shared state). */
+  get clusterNodes(): number {
+    return this.#nodes?.count ?? 1;
   }
 
   get draining(): boolean {
@@ -142,22 +152,23 @@ export class Engine implements BrokerHandlers {
   /** Admits a client on a fresh transport, or tells it why not (pusher:error, then close). */
   async accept(transport: Transport, request: ConnectRequest): Promise<void> {
     // While draining, nothing is looked up: the bus and the state may already be closing.
-    if (this.draining) return reject(transport, CloseReasons.serverShutdown);
+    if (this.draining) return this.#reject(request.key, transport, CloseReasons.serverShutdown);
     const refusal = checkRequest(request);
-    if (refusal !== undefined) return reject(transport, refusal);
+    if (refusal !== undefined) return this.#reject(request.key, transport, refusal);
     let app: App | undefined;
     try {
       app = await this.#options.apps.findByKey(request.key ?? '');
     } catch (error) {
       this.#options.logger.error({ err: error }, 'app lookup failed');
-      return reject(transport, CloseReasons.clusterUnavailable);
+      return this.#reject(request.key, transport, CloseReasons.clusterUnavailable);
     }
     if (app === undefined) {
-      return reject(transport, { ...CloseReasons.appNotFound, message: `App key ${request.key ?? ''} does not exist` });
+      return this.#reject(request.key, transport, { ...CloseReasons.appNotFound, message: `App key ${request.key ?? ''} does not exist` });
     }
-    if (!app.enabled) return reject(transport, CloseReasons.appDisabled);
+    if (!app.enabled) return this.#reject(request.key, transport, CloseReasons.appDisabled);
     if (!originAllowed(app, request.origin)) {
-      return reject(transport, { ...CloseReasons.originNotAllowed, message: `Origin ${request.origin ?? ''} is not allowed for this app` });
+      const message = `Origin ${request.origin ?? ''} is not allowed for this app`;
+      return this.#reject(request.key, transport, { ...CloseReasons.originNotAllowed, message });
     }
 
     let socketId = newSocketId();
@@ -181,18 +192,22 @@ export class Engine implements BrokerHandlers {
       // The store is down or hung (its calls are bounded in time): 4100 has the client retry
       // after a back-off, where 4200 would have it reconnect at once, in a tight loop.
       this.#options.logger.warn({ err: error, app: app.id }, 'connection registration failed');
-      return reject(transport, CloseReasons.clusterUnavailable);
+      return this.#reject(app.key, transport, CloseReasons.clusterUnavailable);
     }
-    if (!admitted) return reject(transport, CloseReasons.overConnectionQuota);
+    if (!admitted) return this.#reject(app.key, transport, CloseReasons.overConnectionQuota);
     if (this.#draining) {
       await connections.remove(app.id, socketId);
-      return reject(transport, CloseReasons.serverShutdown);
+      return this.#reject(app.key, transport, CloseReasons.serverShutdown);
     }
     const connection = new Connection(this.#context, app, transport, socketId);
     this.#connections.set(socketId, connection);
     connection.start();
-    const { address, scheme } = transport.client;
-    this.#options.logger.debug({ app: app.id, socketId, transport: transport.name, address, scheme }, 'connection opened');
+  }
+
+  /** Refuses a client that never became a Connection (logged at debug). */
+  #reject(key: string | undefined, transport: Transport, reason: CloseReason): void {
+    logConnectionRefused(this.#options.logger, transport, reason, key);
+    refuse(transport, reason);
   }
 
   // ---- publishing ----------------------------------------------------------------------------
@@ -290,7 +305,7 @@ export class Engine implements BrokerHandlers {
     for (const connection of connections) connection.close(CloseReasons.serverShutdown);
     await Promise.all(connections.map((connection) => connection.done));
     this.#context.subscriptionCounts.close();
-    await this.#upkeep?.stop();
+    await Promise.all([this.#upkeep?.stop(), this.#nodes?.stop()]);
     // State shared with other nodes keeps pending transitions for them to report when due.
     await this.#context.transitions.stop(!this.#options.state.shared);
   }
@@ -307,7 +322,7 @@ function checkRequest(request: ConnectRequest): CloseReason | undefined {
 }
 
 /** Refuses a client that never became a Connection: `pusher:error`, then close. */
-function reject(transport: Transport, reason: CloseReason): void {
+function refuse(transport: Transport, reason: CloseReason): void {
   transport.send(new Frame(encodeError(reason.code, reason.message)));
   transport.close(reason.code, reason.message);
 }

@@ -7,13 +7,24 @@
  * waits, new lines queue up to `maxBufferedBytes`; past it they are dropped and counted. Once the
  * queue has drained, one summary line reports how many were dropped.
  *
- * Writes are cut at line ends and kept under PIPE_BUF (4096 bytes) when the lines allow, so the
- * lines of worker processes sharing the same pipe do not interleave.
+ * A line is written at most COALESCE_MS after it was logged (at once when a full write is
+ * queued, or on `flush`): a write costs a round trip through the thread pool, so lines that come
+ * a few at a time (a connection's open and close) share writes instead of paying one each.
+ *
+ * Writes are cut at line ends. One write takes what is queued up to 64 KiB, so a busy event loop
+ * (one completed write per turn) still writes about 280 lines of 230 bytes per turn. An output
+ * other processes write to as well (`--workers`: one stdout for all) keeps each write within
+ * PIPE_BUF (4096 bytes) when the lines allow (`shareWithOtherProcesses`), so no line is split by
+ * another process's write. docs/logging.md has the measured figures.
  */
 import { write as fsWrite } from 'node:fs';
 
 /** Bytes the kernel writes atomically to a pipe (POSIX minimum 512; Linux 4096). */
-const ATOMIC_WRITE_BYTES = 4096;
+export const ATOMIC_WRITE_BYTES = 4096;
+/** Largest write of an output this process alone writes to. */
+export const MAX_WRITE_BYTES = 65_536;
+/** Longest a line waits for others to share its write. */
+const COALESCE_MS = 10;
 /** Delay before retrying a write the fd refused for now (EAGAIN on a non-blocking pipe). */
 const RETRY_DELAY_MS = 50;
 
@@ -28,7 +39,13 @@ export interface LogWriterOptions {
   readonly write?: WriteFn;
 }
 
-export class LogWriter {
+/** What metrics read of a log output. */
+export interface LogOutputStats {
+  readonly droppedLines: number;
+  readonly bufferedBytes: number;
+}
+
+export class LogWriter implements LogOutputStats {
   readonly #fd: number;
   readonly #maxBufferedBytes: number;
   readonly #base: Readonly<Record<string, unknown>>;
@@ -40,6 +57,9 @@ export class LogWriter {
   #droppedSinceSummary = 0;
   #droppedTotal = 0;
   #broken = false;
+  #maxWriteBytes = MAX_WRITE_BYTES;
+  /** Set while queued lines wait for others to share their write. */
+  #coalescing: NodeJS.Timeout | undefined;
   #idleWaiters: (() => void)[] = [];
 
   constructor(options: LogWriterOptions) {
@@ -47,6 +67,14 @@ export class LogWriter {
     this.#maxBufferedBytes = options.maxBufferedBytes;
     this.#base = options.base ?? {};
     this.#write = options.write ?? ((fd, buffer, callback) => fsWrite(fd, buffer, 0, buffer.length, null, callback));
+  }
+
+  /**
+   * Other processes write to the same output from now on: each write stays within PIPE_BUF
+   * (a single longer line is still written whole), so lines never interleave mid-line.
+   */
+  shareWithOtherProcesses(): void {
+    this.#maxWriteBytes = ATOMIC_WRITE_BYTES;
   }
 
   /** Lines dropped since start because the buffer was full (for metrics). */
@@ -70,20 +98,30 @@ export class LogWriter {
     }
     this.#queue.push(bytes);
     this.#queuedBytes += bytes.length;
-    if (this.#pending === undefined) this.#writeNext();
+    if (this.#pending !== undefined) return true;
+    if (this.#queuedBytes >= this.#maxWriteBytes) this.#writeNow();
+    else this.#coalescing ??= setTimeout(() => this.#writeNow(), COALESCE_MS);
     return true;
+  }
+
+  #writeNow(): void {
+    clearTimeout(this.#coalescing);
+    this.#coalescing = undefined;
+    if (this.#pending === undefined) this.#writeNext();
   }
 
   /** Resolves once everything queued is written, or after `timeoutMs` (a stalled reader). */
   flush(timeoutMs: number): Promise<void> {
     if (this.#idle()) return Promise.resolve();
-    return new Promise((resolve) => {
+    const settled = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       this.#idleWaiters.push(() => {
         clearTimeout(timer);
         resolve();
       });
     });
+    this.#writeNow();
+    return settled;
   }
 
   #idle(): boolean {
@@ -101,7 +139,7 @@ export class LogWriter {
     const lines: Buffer[] = [];
     let size = 0;
     for (const next of this.#queue) {
-      if (lines.length > 0 && size + next.length > ATOMIC_WRITE_BYTES) break;
+      if (lines.length > 0 && size + next.length > this.#maxWriteBytes) break;
       lines.push(next);
       size += next.length;
     }

@@ -3,6 +3,7 @@
  * command line's logger writes JSON lines to stdout through a LogWriter (bounded, asynchronous:
  * see log-writer.ts and docs/logging.md).
  */
+import cluster from 'node:cluster';
 import { pino, type Logger } from 'pino';
 import { LogWriter } from './log-writer.js';
 
@@ -21,6 +22,8 @@ const BASE = { service: 'switchboard', pid: process.pid };
 
 export function createStdoutLogger(level: string, maxBufferedBytes = DEFAULT_LOG_BUFFER_BYTES): StdoutLogger {
   const output = new LogWriter({ maxBufferedBytes, base: BASE });
+  // A worker's stdout is its primary's, shared with every other worker.
+  if (cluster.isWorker) output.shareWithOtherProcesses();
   return { logger: pino({ level, base: BASE }, output), output };
 }
 

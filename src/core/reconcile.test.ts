@@ -39,6 +39,10 @@ class StoreView implements NodeMembership {
 
   onLost(): void {}
 
+  liveNodes(): Promise<readonly string[]> {
+    return Promise.resolve([this.nodeId]);
+  }
+
   async ownEntries(): Promise<readonly OwnedEntry[]> {
     const snapshot = [...this.entries];
     await this.reading();

@@ -10,6 +10,7 @@ import { ClientErrors } from '../protocol/errors.js';
 import { Frame } from '../protocol/frame.js';
 import { isJsonObject, MAX_JSON_DEPTH, nestsDeeperThan, tryParseJson, type JsonValue } from '../protocol/json.js';
 import { signinStringToSign, verifyToken } from '../protocol/signatures.js';
+import { logSigninFailed } from './client-log.js';
 import type { Connection } from './connection.js';
 import { publishWatchlist, signOutState } from './state-changes.js';
 
@@ -27,6 +28,7 @@ export interface SignedInUser {
 export function handleSignin(connection: Connection, message: SigninMessage): Promise<void> | undefined {
   const { app, socketId } = connection;
   if (verifyToken(app, message.auth, signinStringToSign(socketId, message.userData)) !== 'valid') {
+    logSigninFailed(connection, ClientErrors.signinInvalid, 'the auth signature does not match user_data');
     connection.sendError(ClientErrors.signinInvalid, 'Invalid signin: the auth signature does not match user_data');
     return undefined;
   }

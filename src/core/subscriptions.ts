@@ -16,6 +16,7 @@ import { checkChannelName } from '../protocol/channels.js';
 import { SubscriptionErrors, type SubscriptionError } from '../protocol/errors.js';
 import { Frame } from '../protocol/frame.js';
 import { authorizeSubscription } from './channel-auth.js';
+import { logSubscribed, logSubscriptionRefused, logUnsubscribed } from './client-log.js';
 import type { Connection, Subscription } from './connection.js';
 import { leaveState, publishMemberAdded } from './state-changes.js';
 import { hasWebhooks } from './webhook-sink.js';
@@ -29,6 +30,7 @@ export function refuseSubscription(
   error: SubscriptionError,
   detail: string = error.message,
 ): void {
+  logSubscriptionRefused(connection, channel, error);
   connection.send(new Frame(encodeSubscriptionError(channel, error.type, detail, error.status)));
   connection.send(new Frame(encodeError(null, `${detail} (channel ${channel})`)));
 }
@@ -50,6 +52,7 @@ export function handleSubscribe(connection: Connection, message: SubscribeMessag
   if (type.kind === 'user') {
     // Delivery to a user follows its sign-in (core/signin.ts); the subscribe is only acknowledged.
     connection.send(new Frame(encodeSubscriptionSucceeded(channel)));
+    logSubscribed(connection, channel);
     return undefined;
   }
   if (connection.subscriptions.has(channel)) return resendSucceeded(connection, channel, member !== undefined);
@@ -104,6 +107,7 @@ async function join(connection: Connection, subscription: Subscription): Promise
   connection.subscriptions.set(channel, subscription);
   context.hub.add(app.id, channel, connection);
   connection.send(new Frame(encodeSubscriptionSucceeded(channel, result.presence)));
+  logSubscribed(connection, channel);
   if (member === undefined) context.subscriptionCounts.changed(app, channel, result.subscriptionCount);
 
   if (result.memberAdded && member !== undefined) publishMemberAdded(context, app, channel, member, socketId);
@@ -135,7 +139,9 @@ async function replayCache(connection: Connection, channel: string): Promise<voi
 
 export function handleUnsubscribe(connection: Connection, channel: string): Promise<void> | undefined {
   const subscription = connection.subscriptions.get(channel);
-  return subscription === undefined ? undefined : leaveChannel(connection, subscription);
+  if (subscription === undefined) return undefined;
+  logUnsubscribed(connection, channel);
+  return leaveChannel(connection, subscription);
 }
 
 /**

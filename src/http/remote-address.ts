@@ -44,6 +44,11 @@ export function createClientResolver(setting: TrustProxySetting): ClientResolver
   return (request) => forwardedClient(request, trust);
 }
 
+/** The TCP peer itself, whatever headers say: for listeners no proxy stands in front of (admin). */
+export function peerAddressOf(request: IncomingMessage): string {
+  return peerOnly(request).address;
+}
+
 function peerOnly(request: IncomingMessage): ClientAddress {
   return { address: canonical(request.socket.remoteAddress ?? UNKNOWN), scheme: socketScheme(request) };
 }

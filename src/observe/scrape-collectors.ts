@@ -6,6 +6,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AppCounters, CoreCounters } from '../core/core-counters.js';
 import type { Engine } from '../core/engine.js';
+import type { LogOutputStats } from '../core/log-writer.js';
 import { channelType, type ChannelType } from '../protocol/channels.js';
 import type { WebhookCounters } from '../webhooks/metrics.js';
 
@@ -13,12 +14,14 @@ export interface ScrapeSources {
   /** Configured apps: their series are present (at 0) before their first connection. */
   readonly appIds: readonly string[];
   readonly counters: CoreCounters;
-  readonly engine: Pick<Engine, 'connections' | 'hub'>;
+  readonly engine: Pick<Engine, 'connections' | 'hub' | 'clusterNodes'>;
   readonly webhooks: {
     snapshot(): WebhookCounters;
     /** Batches waiting or in flight; undefined when it cannot be read in time. */
     queueDepth(): Promise<number | undefined>;
   };
+  /** The process's log output (stdout through a LogWriter); absent when logs go elsewhere. */
+  readonly log?: LogOutputStats | undefined;
 }
 
 /** `public`, `private-cache`, `presence`, `encrypted`, `user`, ... */
@@ -85,8 +88,40 @@ export function registerScrapeCollectors(registry: Registry, sources: ScrapeSour
       this.inc(counters.busPublishFailures);
     },
   });
+  new Gauge({
+    name: 'switchboard_cluster_nodes',
+    help: 'Nodes this node sees alive in the cluster (heartbeat current), itself included; 1 without Redis or NATS.',
+    registers,
+    // Under --workers every worker is a node and sees the same cluster: the box reports the most any saw.
+    aggregator: 'max',
+    collect() {
+      this.set(sources.engine.clusterNodes);
+    },
+  });
+  registerLogMetrics(sources.log, registers);
   registerStateGauges(sources, registers);
   registerWebhookMetrics(sources, registers);
+}
+
+/** The bounded log output (log-writer.ts): 0 when logs do not go through one. */
+function registerLogMetrics(log: LogOutputStats | undefined, registers: Registry[]): void {
+  new Counter({
+    name: 'switchboard_log_dropped_lines_total',
+    help: 'Log lines dropped because stdout was not read fast enough and log.maxBufferedBytes was full.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(log?.droppedLines ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'switchboard_log_buffered_bytes',
+    help: 'Log output waiting for stdout to take it (at most log.maxBufferedBytes).',
+    registers,
+    collect() {
+      this.set(log?.bufferedBytes ?? 0);
+    },
+  });
 }
 
 /** Open connections, subscriptions and channels of this process, counted at scrape time. */

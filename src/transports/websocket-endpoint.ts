@@ -74,7 +74,7 @@ export class WebSocketEndpoint {
       });
       const admission = this.#options.addressLimits?.admit(client.address);
       if (admission?.admitted === false) {
-        this.#options.logger.debug({ address: client.address, code: admission.reason.code }, 'WebSocket refused: per-address limit');
+        this.#options.logger.debug({ remoteAddress: client.address, code: admission.reason.code }, 'WebSocket refused: per-address limit');
         // Refused before any protocol work: pusher:error, then the close (pusher-js backs off);
         // the transport's close handshake timeout bounds a client that never answers it.
         const { code, message } = admission.reason;

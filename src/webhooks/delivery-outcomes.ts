@@ -1,6 +1,11 @@
 /**
  * What both queues do after an attempt: count it, decide between done, retry (and when) and
  * drop, and log every drop with its events, so the two implementations cannot drift apart.
+ *
+ * It also follows each endpoint's health as this process sees it: the first failed attempt after
+ * a success (or at start) logs "webhook endpoint down" (warn), the first success after failures
+ * logs "webhook endpoint up" (info); one line per transition, not per attempt. Only endpoints that
+ * are down are remembered, so memory is bounded by the configured endpoints.
  */
 import type { Logger } from '../core/logger.js';
 import { batchEvents, type WebhookBatch } from './batch.js';
@@ -13,8 +18,15 @@ export type DropReason = 'retry period over' | 'queue full' | 'endpoint gone' | 
 /** `done`, `dropped`, or the milliseconds to wait before the next attempt. */
 export type Verdict = 'done' | 'dropped' | number;
 
+interface EndpointDown {
+  readonly sinceMs: number;
+  failedAttempts: number;
+}
+
 export class DeliveryOutcomes {
   readonly #counters: WebhookCounterSet;
+  /** Endpoints whose last attempt failed, by app and URL. */
+  readonly #down = new Map<string, EndpointDown>();
   readonly #logger: Logger;
   readonly #policy: RetryPolicy;
   readonly #now: () => number;
@@ -30,9 +42,12 @@ export class DeliveryOutcomes {
   settle(batch: WebhookBatch, attempts: number, outcome: SendOutcome): Verdict {
     if (outcome.ok) {
       this.#counters.sent(batch.eventCount);
+      this.#endpointAnswered(batch);
       return 'done';
     }
     this.#counters.failedAttempt();
+    // Not retried: the app or endpoint is no longer configured, which says nothing of its health.
+    if (outcome.retry) this.#endpointFailed(batch, outcome.reason);
     if (!outcome.retry) {
       this.drop(batch, 'endpoint gone', outcome.reason);
       return 'dropped';
@@ -45,6 +60,29 @@ export class DeliveryOutcomes {
     this.#counters.retried();
     this.#logger.debug({ app: batch.appId, url: batch.url, attempts, retryInMs: delay, reason: outcome.reason }, 'webhook attempt failed');
     return delay;
+  }
+
+  #endpointFailed(batch: WebhookBatch, reason: string): void {
+    const key = `${batch.appId}\n${batch.url}`;
+    const down = this.#down.get(key);
+    if (down !== undefined) {
+      down.failedAttempts += 1;
+      return;
+    }
+    this.#down.set(key, { sinceMs: this.#now(), failedAttempts: 1 });
+    this.#logger.warn({ app: batch.appId, url: batch.url, reason }, 'webhook endpoint down');
+  }
+
+  #endpointAnswered(batch: WebhookBatch): void {
+    if (this.#down.size === 0) return;
+    const key = `${batch.appId}\n${batch.url}`;
+    const down = this.#down.get(key);
+    if (down === undefined) return;
+    this.#down.delete(key);
+    this.#logger.info(
+      { app: batch.appId, url: batch.url, downMs: this.#now() - down.sinceMs, failedAttempts: down.failedAttempts },
+      'webhook endpoint up',
+    );
   }
 
   drop(batch: WebhookBatch, reason: DropReason, lastError?: string, attempts?: number): void {

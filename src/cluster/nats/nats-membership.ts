@@ -31,7 +31,7 @@ import { isConflict, type KvStore } from './kv-store.js';
 import type { NatsLink } from './nats-link.js';
 import { isNatsOutage } from './nats-link.js';
 import type { NatsNames } from './nats-names.js';
-import type { OwnedEntries } from './owned-entries.js';
+import { nodeOfOwner, type OwnedEntries } from './owned-entries.js';
 
 export interface MembershipOptions {
   readonly nodeId: string;
@@ -150,6 +150,17 @@ export class NatsMembership implements NodeMembership {
 
   onLost(listener: () => void): void {
     this.#listeners.push(listener);
+  }
+
+  /**
+   * The nodes with a heartbeat in the alive bucket: an expired or removed heartbeat's message is
+   * gone from the stream, so listing its keys (one request) is the live set. A node briefly holds
+   * two heartbeats while it starts afresh; it is one node.
+   */
+  async liveNodes(): Promise<readonly string[]> {
+    const { alive, names } = this.#options;
+    const incarnations = (await alive.keys(names.aliveKeys)).flatMap((key) => names.parseAlive(key) ?? []);
+    return [...new Set(incarnations.map(nodeOfOwner))];
   }
 
   /** Starts afresh as a new incarnation that owns nothing (see the top of this file). */

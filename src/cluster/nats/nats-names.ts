@@ -152,6 +152,16 @@ export class NatsNames {
     return token(nodeId);
   }
 
+  /** Every heartbeat key. */
+  get aliveKeys(): string {
+    return '*';
+  }
+
+  /** The incarnation a heartbeat key stands for. */
+  parseAlive(key: string): string | undefined {
+    return untoken(key);
+  }
+
   /** Key in the cache bucket. */
   cache(appId: string, channel: string): string {
     return `${token(appId)}.${token(channel)}`;

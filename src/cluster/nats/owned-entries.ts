@@ -31,6 +31,12 @@ export interface Held {
   readonly counted: Promise<unknown>;
 }
 
+/** The node an incarnation (an `owner`, `<nodeId>#<n>`) belongs to. */
+export function nodeOfOwner(owner: string): string {
+  const mark = owner.lastIndexOf('#');
+  return mark === -1 ? owner : owner.slice(0, mark);
+}
+
 export class OwnedEntries {
   readonly #store: KvStore;
   readonly #names: NatsNames;

@@ -17,7 +17,17 @@ import { connectRedis } from './redis-client.js';
 import type { RedisTarget } from './redis-target.js';
 import { RedisChannelState } from './redis-channel-state.js';
 import { RedisSessionRegistry } from './redis-session-registry.js';
-import { ADD_CONNECTION, ADD_USER, CLAIM_ORPHANS, GET_CACHE, HEARTBEAT, REMOVE_CONNECTION, REMOVE_USER, SET_CACHE } from './scripts.js';
+import {
+  ADD_CONNECTION,
+  ADD_USER,
+  CLAIM_ORPHANS,
+  GET_CACHE,
+  HEARTBEAT,
+  LIVE_NODES,
+  REMOVE_CONNECTION,
+  REMOVE_USER,
+  SET_CACHE,
+} from './scripts.js';
 
 export interface RedisStateOptions {
   readonly target: RedisTarget;
@@ -186,6 +196,11 @@ class RedisMembership implements NodeMembership {
       }
     }
     return entries;
+  }
+
+  /** Registered nodes whose heartbeat key has not expired (a stopped node deletes its own). */
+  async liveNodes(): Promise<readonly string[]> {
+    return (await LIVE_NODES.run(this.#redis, [this.#keys.nodes], [this.#keys.prefix])) as string[];
   }
 
   /** The owned set, as the scripts keep it: every change of an entry and its ownership is atomic. */

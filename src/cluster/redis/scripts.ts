@@ -141,6 +141,18 @@ return 0
 `);
 
 /**
+ * KEYS: nodes. ARGV: key prefix.
+ * Returns the registered node ids whose heartbeat key exists (one round trip however many nodes).
+ */
+export const LIVE_NODES = new LuaScript(`
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. 'node:' .. id .. ':alive') == 1 then table.insert(out, id) end
+end
+return out
+`);
+
+/**
  * KEYS: nodes. ARGV: keyPrefix, ownNodeId. Claims every registered node whose heartbeat expired:
  * returns {nodeId, {entries...}, ...} and forgets those nodes and their ownership sets.
  */

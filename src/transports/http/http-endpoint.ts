@@ -148,7 +148,7 @@ export class HttpEndpoint {
           const client = this.#options.resolveClient(request);
           const admission = this.#options.addressLimits?.admit(client.address);
           if (admission?.admitted === false) {
-            this.#options.logger.debug({ address: client.address, code: admission.reason.code }, 'HTTP session refused: per-address limit');
+            this.#options.logger.debug({ remoteAddress: client.address, code: admission.reason.code }, 'HTTP session refused: per-address limit');
             new ReceiveResponse(kind, request, response).finish(refusalFrames(admission.reason.code, admission.reason.message));
             return;
           }
