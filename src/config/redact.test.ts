@@ -4,7 +4,7 @@ import { parseConfig } from './load.js';
 import { redactConfig, redactUrlPassword } from './redact.js';
 
 describe('config redaction', () => {
-  it('hides app secrets, URL passwords, the TLS passphrase and webhook header values, and keeps the rest', () => {
+  it('hides app secrets, URL passwords, the TLS passphrase, the admin token and webhook header values, and keeps the rest', () => {
     const config = parseConfig({
       apps: [
         {
@@ -17,9 +17,10 @@ describe('config redaction', () => {
       redis: { url: 'redis://user:redis-pass@127.0.0.1:6379/2' },
       nats: { servers: ['nats://nats-user:nats-pass@127.0.0.1:4222', '127.0.0.1:4223'] },
       tls: { cert: '/etc/switchboard/cert.pem', key: '/etc/switchboard/key.pem', passphrase: 'tls-pass' },
+      admin: { token: 'admin-token-0123456789abcdef' },
     });
     const text = JSON.stringify(redactConfig(config));
-    for (const secret of ['the-app-secret', 'token-123', 'redis-pass', 'nats-pass', 'tls-pass']) assert.ok(!text.includes(secret), secret);
+    for (const secret of ['the-app-secret', 'token-123', 'redis-pass', 'nats-pass', 'tls-pass', 'admin-token']) assert.ok(!text.includes(secret), secret);
     for (const kept of ['"key":"k1"', 'redis://user:[redacted]@127.0.0.1:6379/2', 'nats://nats-user:[redacted]@127.0.0.1:4222', '"Authorization":"[redacted]"', '"cert":"/etc/switchboard/cert.pem"']) {
       assert.ok(text.includes(kept), kept);
     }

@@ -1,7 +1,7 @@
 /**
  * The effective configuration with its secrets replaced, for `switchboard config check` (and
  * anything else that prints or logs a config). Redacted: every app secret, the password of a
- * URL with credentials (redis.url, nats.servers), tls.passphrase, and every webhook header value,
+ * URL with credentials (redis.url, nats.servers), tls.passphrase, admin.token, and every webhook header value,
  * since such headers exist to carry credentials (Authorization, API keys); header names stay
  * visible.
  */
@@ -27,6 +27,7 @@ export function redactConfig(config: Config): unknown {
       ),
     })),
     redis: { ...config.redis, ...(config.redis.url === undefined ? {} : { url: redactUrlPassword(config.redis.url) }) },
+    admin: { ...config.admin, ...(config.admin.token === undefined ? {} : { token: REDACTED }) },
     tls: { ...config.tls, ...(config.tls.passphrase === undefined ? {} : { passphrase: REDACTED }) },
     nats: { ...config.nats, ...(config.nats.servers === undefined ? {} : { servers: config.nats.servers.map(redactUrlPassword) }) },
   };
