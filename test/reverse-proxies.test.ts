@@ -148,7 +148,7 @@ for (const proxy of PROXIES) {
       const over = await open('127.0.0.9', spoofed);
       assert.equal(over.event, 'pusher:error');
       assert.equal((await over.client.closed).code, CloseReasons.addressConnectionLimit.code);
-      const opened = logLines.filter((line) => line['msg'] === 'connection opened' && line['address'] === '127.0.0.9');
+      const opened = logLines.filter((line) => line['msg'] === 'connection opened' && line['remoteAddress'] === '127.0.0.9');
       assert.equal(opened.length, 2);
       assert.deepEqual({ transport: opened[0]?.['transport'], scheme: opened[0]?.['scheme'] }, { transport: 'ws', scheme: 'http' });
       for (const entry of held) await entry.client.close();
