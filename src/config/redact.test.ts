@@ -16,10 +16,11 @@ describe('config redaction', () => {
       ],
       redis: { url: 'redis://user:redis-pass@127.0.0.1:6379/2' },
       nats: { servers: ['nats://nats-user:nats-pass@127.0.0.1:4222', '127.0.0.1:4223'] },
+      appStore: { url: 'postgres://sb:pg-pass@127.0.0.1:5432/apps', encryptionKey: 'ab'.repeat(32) },
     });
     const text = JSON.stringify(redactConfig(config));
-    for (const secret of ['the-app-secret', 'token-123', 'redis-pass', 'nats-pass']) assert.ok(!text.includes(secret), secret);
-    for (const kept of ['"key":"k1"', 'redis://user:[redacted]@127.0.0.1:6379/2', 'nats://nats-user:[redacted]@127.0.0.1:4222', '"Authorization":"[redacted]"']) {
+    for (const secret of ['the-app-secret', 'token-123', 'redis-pass', 'nats-pass', 'pg-pass', 'abab']) assert.ok(!text.includes(secret), secret);
+    for (const kept of ['"key":"k1"', 'redis://user:[redacted]@127.0.0.1:6379/2', 'nats://nats-user:[redacted]@127.0.0.1:4222', '"Authorization":"[redacted]"', 'postgres://sb:[redacted]@127.0.0.1:5432/apps']) {
       assert.ok(text.includes(kept), kept);
     }
   });

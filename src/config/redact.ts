@@ -1,7 +1,7 @@
 /**
  * The effective configuration with its secrets replaced, for `switchboard config check` (and
  * anything else that prints or logs a config). Redacted: every app secret, the password of a
- * URL with credentials (redis.url, nats.servers), and every webhook header value, since such
+ * URL with credentials (redis.url, nats.servers, appStore.url), appStore.encryptionKey, and every webhook header value, since such
  * headers exist to carry credentials (Authorization, API keys); header names stay visible.
  */
 import type { Config } from './schema.js';
@@ -27,5 +27,10 @@ export function redactConfig(config: Config): unknown {
     })),
     redis: { ...config.redis, ...(config.redis.url === undefined ? {} : { url: redactUrlPassword(config.redis.url) }) },
     nats: { ...config.nats, ...(config.nats.servers === undefined ? {} : { servers: config.nats.servers.map(redactUrlPassword) }) },
+    appStore: {
+      ...config.appStore,
+      ...(config.appStore.url === undefined ? {} : { url: redactUrlPassword(config.appStore.url) }),
+      ...(config.appStore.encryptionKey === undefined ? {} : { encryptionKey: REDACTED }),
+    },
   };
 }
