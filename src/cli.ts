@@ -158,9 +158,9 @@ async function start(args: string[]): Promise<void> {
   await server.start();
 }
 
-/** By name: workers.js (and so WorkersError) is only loaded by `start`. */
+/** By name: workers.js and server.js (and so their errors) are only loaded by `start`. */
 function isWorkersError(error: unknown): error is Error {
-  return error instanceof Error && error.name === 'WorkersError';
+  return error instanceof Error && (error.name === 'WorkersError' || error.name === 'AppStoreBootError');
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -13,6 +13,8 @@ import type { AppRepository } from './app-repository.js';
 import { AppStoreUnavailableError, type App } from './app-store.js';
 
 export interface AppManager {
+  /** False when apps come from the config file: every write rejects with ReadOnlyAppsError. */
+  readonly writable: boolean;
   list(): Promise<readonly App[]>;
   get(id: string): Promise<App | undefined>;
   /** Creates an app from per-app settings; `id`, `key` and `secret` are generated when absent. */
@@ -68,6 +70,7 @@ function givenSecret(value: unknown): string | undefined {
 }
 
 export class StoreAppManager implements AppManager {
+  readonly writable = true;
   readonly #options: StoreAppManagerOptions;
 
   constructor(options: StoreAppManagerOptions) {
@@ -165,6 +168,7 @@ export class StoreAppManager implements AppManager {
 }
 
 export class ConfigAppManager implements AppManager {
+  readonly writable = false;
   readonly #apps: readonly App[];
 
   constructor(apps: readonly App[]) {
