@@ -278,6 +278,11 @@ export class Switchboard {
     return this.#webhooks.metrics;
   }
 
+  /** The app store's cache; undefined when apps come from the config file. */
+  get appStore(): CachedAppStore | undefined {
+    return this.#appCache;
+  }
+
   /** The admin listener's address; undefined when this process serves none. */
   get adminAddress(): AddressInfo | undefined {
     return this.#admin?.address;

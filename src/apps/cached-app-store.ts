@@ -39,6 +39,11 @@ export interface CachedAppStoreOptions {
 
 /** Keys or ids per batched lookup. */
 const MAX_BATCH = 500;
+/**
+ * Shortest time between two lookups of the same kind (keys, ids): at most 50 queries a second per
+ * process, whatever arrives; a miss waits this long at most when another lookup just ran.
+ */
+const MIN_LOOKUP_INTERVAL_MS = 20;
 
 export class CachedAppStore implements AppStore {
   readonly #options: CachedAppStoreOptions;
@@ -63,8 +68,8 @@ export class CachedAppStore implements AppStore {
     this.#missingIds = new LRUCache(misses);
     this.#missingKeys = new LRUCache(misses);
     const { repository } = options;
-    this.#idLoader = new KeyBatcher(async (ids) => new Map((await repository.getByIds(ids)).map((stored) => [stored.record.id, stored])), MAX_BATCH);
-    this.#keyLoader = new KeyBatcher(async (keys) => new Map((await repository.getByKeys(keys)).map((stored) => [stored.record.key, stored])), MAX_BATCH);
+    this.#idLoader = new KeyBatcher(async (ids) => new Map((await repository.getByIds(ids)).map((stored) => [stored.record.id, stored])), MAX_BATCH, MIN_LOOKUP_INTERVAL_MS);
+    this.#keyLoader = new KeyBatcher(async (keys) => new Map((await repository.getByKeys(keys)).map((stored) => [stored.record.key, stored])), MAX_BATCH, MIN_LOOKUP_INTERVAL_MS);
     this.#refreshFailures = new FailureLog(options.logger, 'app store refresh');
   }
 
@@ -80,6 +85,11 @@ export class CachedAppStore implements AppStore {
     if (cached !== undefined) return Promise.resolve(cached.app);
     if (this.#missingIds.has(id)) return Promise.resolve(undefined);
     return this.#lookup(this.#idLoader, id, this.#missingIds);
+  }
+
+  /** Statements sent to the database so far (for tests and diagnostics). */
+  get queryCount(): number {
+    return this.#options.repository.queryCount;
   }
 
   /** Called with every change this cache learns of. */
