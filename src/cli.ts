@@ -2,6 +2,7 @@
  * `switchboard start [--config FILE] [--host H] [--port N]`: loads and validates the
  * configuration, serves until SIGTERM/SIGINT, then shuts down gracefully and exits 0.
  * `switchboard config check [...]`: validates the same way and prints the result, redacted.
+ * `switchboard apps ...` and `switchboard migrate`: the app store (cli-apps.ts).
  * Usage errors and invalid configurations exit 2 with the message on stderr.
  */
 import cluster from 'node:cluster';
@@ -48,6 +49,9 @@ const USAGE = `Usage: switchboard <command> [options]
 Commands:
   start              Run the server (default: development app on 127.0.0.1:6001)
   config check       Validate the configuration and print it, secrets redacted
+  apps ...           Manage the apps in the app store: list, get, create, update, delete,
+                     rotate-secret (switchboard apps --help)
+  migrate            Create or migrate the app store's table (appStore.url)
   bench              Benchmark against the baseline (source checkout; see bench/README.md)
 
 ${START_OPTIONS}
@@ -176,6 +180,9 @@ export async function main(argv: string[]): Promise<void> {
   try {
     if (command === 'start') return await start(rest);
     if (command === 'config') return await configCheck(rest);
+    // Loaded on demand: the database drivers are not needed by the other commands.
+    if (command === 'apps') return await (await import('./cli-apps.js')).appsCommand(rest);
+    if (command === 'migrate') return await (await import('./cli-apps.js')).migrateCommand(rest);
     // Loaded on demand: the benchmark is a development tool, not part of the server.
     if (command === 'bench') return await (await import('../bench/main.js')).runBench(rest);
   } catch (error) {
@@ -183,6 +190,11 @@ export async function main(argv: string[]): Promise<void> {
     await logOutput?.flush(LOG_FLUSH_TIMEOUT_MS);
     if (error instanceof ConfigError || error instanceof EnvError || isWorkersError(error) || error instanceof AdminListenError) {
       fail(error.message);
+    }
+    if (error instanceof Error && error.name === 'CliUsageError') fail(error.message);
+    if (error instanceof Error && error.name === 'CliOperationError') {
+      process.stderr.write(`switchboard: ${error.message}\n`);
+      process.exit(1);
     }
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
       fail(`${error.message}\n\n${USAGE}`);
