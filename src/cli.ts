@@ -140,6 +140,12 @@ async function start(args: string[]): Promise<void> {
   // A worker's metrics are served by the primary's admin listener, summed with the others'.
   const server = await Switchboard.create(config, { logger, developmentApp, adminListener: cluster.isPrimary && config.admin.enabled });
   if (cluster.isWorker) (await import('./admin/worker-metrics.js')).shareWorkerMetrics(server.metrics.registry);
+  if (cluster.isWorker) {
+    const { onAppChangeMessage } = await import('./admin/primary-apps.js');
+    onAppChangeMessage(process, (appId, keys) => {
+      server.announceAppChange(appId, keys).catch((error: unknown) => logger.warn({ err: error, app: appId }, 'app change not announced'));
+    });
+  }
 
   // Handlers go in before listening, so a signal right after the "listening" line is graceful.
   let stopping = false;

@@ -278,6 +278,15 @@ export class Switchboard {
     return this.#webhooks.metrics;
   }
 
+  /**
+   * An app was written elsewhere on this box (the `--workers` primary's admin API): re-read it
+   * here and tell the other nodes, as a write through this process's own admin API would.
+   */
+  async announceAppChange(appId: string, keys: readonly string[]): Promise<void> {
+    await this.#appCache?.invalidate(appId, keys);
+    await this.#broker.publishControl({ v: 1, type: 'app-changed', appId, keys });
+  }
+
   /** The app store's cache; undefined when apps come from the config file. */
   get appStore(): CachedAppStore | undefined {
     return this.#appCache;
