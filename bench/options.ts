@@ -130,6 +130,8 @@ Options:
   --repeat N            Run everything N times, targets interleaved; report medians (default 1)
   --processes N         Subscriber processes (default: enough for 5,000 sockets each, min 3)
   --max-buffered BYTES  Switchboard websocket.maxBufferedBytes (default 67108864)
+  --app-store URL       Also run Switchboard with its apps in this database (postgres:// or
+                        mysql://; table switchboard_bench_apps), as target switchboard-appstore
   --out DIR             Where results go (default bench/results)
   --profile DIR         Write a V8 CPU profile of each server started here into DIR
   --quiet               No progress display
@@ -223,6 +225,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
       repeat: { type: 'string' },
       profile: { type: 'string' },
       'max-buffered': { type: 'string' },
+      'app-store': { type: 'string' },
       out: { type: 'string' },
       quiet: { type: 'boolean' },
       soak: { type: 'boolean' },
@@ -263,6 +266,12 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
   if (!kinds.includes('baseline') && soak === undefined) kinds.push('baseline');
   const order = ['baseline', 'switchboard', 'naive'] as const;
   const targets: TargetSpec[] = order.filter((kind) => kinds.includes(kind)).map((kind) => ({ name: kind, kind }));
+  const appStore = typeof values['app-store'] === 'string' ? values['app-store'] : undefined;
+  if (appStore !== undefined) {
+    if (!/^(postgres|postgresql|mysql):\/\//.test(appStore)) throw new OptionsError('--app-store must be a postgres:// or mysql:// URL');
+    // Beside the config-file Switchboard, so both are measured in the same run.
+    targets.splice(targets.findIndex((target) => target.kind === 'switchboard') + 1, 0, { name: 'switchboard-appstore', kind: 'switchboard', appStoreUrl: appStore });
+  }
   const external = externalTarget(values);
   if (external !== undefined) targets.push(external);
 

@@ -3,7 +3,9 @@
  * configuration, serves until SIGTERM/SIGINT, then shuts down gracefully and exits 0. SIGHUP
  * reloads the TLS certificate (and only logs when TLS is not configured).
  * `switchboard config check [...]`: validates the same way (TLS files included) and prints the
- * result, redacted. Usage errors and invalid configurations exit 2 with the message on stderr.
+ * result, redacted.
+ * `switchboard apps ...` and `switchboard migrate`: the app store (cli-apps.ts).
+ * Usage errors and invalid configurations exit 2 with the message on stderr.
  */
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
@@ -52,6 +54,9 @@ const USAGE = `Usage: switchboard <command> [options]
 Commands:
   start              Run the server (default: development app on 127.0.0.1:6001)
   config check       Validate the configuration and print it, secrets redacted
+  apps ...           Manage the apps in the app store: list, get, create, update, delete,
+                     rotate-secret (switchboard apps --help)
+  migrate            Create or migrate the app store's table (appStore.url)
   bench              Benchmark against the baseline (source checkout; see bench/README.md)
 
 ${START_OPTIONS}
@@ -154,6 +159,12 @@ async function start(args: string[]): Promise<void> {
   });
   serveReloads(server);
   if (cluster.isWorker) (await import('./admin/worker-metrics.js')).shareWorkerMetrics(server.metrics.registry);
+  if (cluster.isWorker) {
+    const { onAppChangeMessage } = await import('./admin/primary-apps.js');
+    onAppChangeMessage(process, (appId, keys) => {
+      server.announceAppChange(appId, keys).catch((error: unknown) => logger.warn({ err: error, app: appId }, 'app change not announced'));
+    });
+  }
 
   // Handlers go in before listening, so a signal right after the "listening" line is graceful.
   let stopping = false;
@@ -202,9 +213,9 @@ function reloadOnSighup(logger: Logger): (server: Switchboard) => void {
   };
 }
 
-/** By name: workers.js (and so WorkersError) is only loaded by `start`. */
+/** By name: workers.js and server.js (and so their errors) are only loaded by `start`. */
 function isWorkersError(error: unknown): error is Error {
-  return error instanceof Error && error.name === 'WorkersError';
+  return error instanceof Error && (error.name === 'WorkersError' || error.name === 'AppStoreBootError');
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -220,6 +231,9 @@ export async function main(argv: string[]): Promise<void> {
   try {
     if (command === 'start') return await start(rest);
     if (command === 'config') return await configCheck(rest);
+    // Loaded on demand: the database drivers are not needed by the other commands.
+    if (command === 'apps') return await (await import('./cli-apps.js')).appsCommand(rest);
+    if (command === 'migrate') return await (await import('./cli-apps.js')).migrateCommand(rest);
     // Loaded on demand: the benchmark is a development tool, not part of the server.
     if (command === 'bench') return await (await import('../bench/main.js')).runBench(rest);
   } catch (error) {
@@ -233,6 +247,11 @@ export async function main(argv: string[]): Promise<void> {
       error instanceof TlsFileError
     ) {
       fail(error.message);
+    }
+    if (error instanceof Error && error.name === 'CliUsageError') fail(error.message);
+    if (error instanceof Error && error.name === 'CliOperationError') {
+      process.stderr.write(`switchboard: ${error.message}\n`);
+      process.exit(1);
     }
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
       fail(`${error.message}\n\n${USAGE}`);

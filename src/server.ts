@@ -8,9 +8,12 @@ import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { AdminListener } from './admin/admin-listener.js';
 import { metricsRoute, readyRoute } from './admin/admin-routes.js';
+import { appsRoutes } from './admin/apps-routes.js';
 import { apiRoutes } from './api/api-routes.js';
 import { PublishLimiter } from './api/publish-limiter.js';
-import { StaticAppStore } from './apps/app-store.js';
+import type { AppManager } from './apps/app-manager.js';
+import type { CachedAppStore } from './apps/cached-app-store.js';
+import { createApps } from './apps/create-apps.js';
 import type { Broker, BrokerHandlers } from './cluster/broker.js';
 import type { ClusterState } from './cluster/cluster-state.js';
 import { clusterDriverOf, connectCluster } from './cluster/drivers.js';
@@ -77,6 +80,7 @@ interface SwitchboardParts {
   readonly developmentApp: boolean;
   readonly metrics: NodeMetrics;
   readonly admin: AdminListener | undefined;
+  readonly appCache: CachedAppStore | undefined;
 }
 
 export class Switchboard {
@@ -96,6 +100,7 @@ export class Switchboard {
   readonly #webhooks: Webhooks;
   readonly #developmentApp: boolean;
   readonly #httpTransports: HttpEndpoint | undefined;
+  readonly #appCache: CachedAppStore | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(config: Config, parts: SwitchboardParts) {
@@ -113,6 +118,7 @@ export class Switchboard {
     this.#developmentApp = parts.developmentApp;
     this.metrics = parts.metrics;
     this.#admin = parts.admin;
+    this.#appCache = parts.appCache;
   }
 
   static async create(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
@@ -120,17 +126,25 @@ export class Switchboard {
     const now = options.now ?? Date.now;
     // Read first: a bad TLS file stops the start before anything is connected.
     const tls = await readListenerTls(config, now());
-    const apps = new StaticAppStore(config.apps);
+    // The broker is built first and forwards to the engine once the engine exists.
+    const relay: { engine?: Engine; remoteSessions?: RemoteSessions; broker?: Broker } = {};
+    const { store: apps, manager: appManager, cache: appCache } = await createApps(config, {
+      logger,
+      now,
+      publish: async ({ id, keys }) => {
+        await relay.broker?.publishControl({ v: 1, type: 'app-changed', appId: id, keys });
+      },
+      liveAppIds: () => relay.engine?.connectedAppIds() ?? [],
+    });
     const webhooks = await createWebhooks(config, { apps, logger, now });
     const metrics = new NodeMetrics();
     const counters = new CoreCounters(metrics.observeStateOperation);
 
-    // The broker is built first and forwards to the engine once the engine exists.
-    const relay: { engine?: Engine; remoteSessions?: RemoteSessions } = {};
     const handlers: BrokerHandlers = {
       onPublication: (publication) => relay.engine?.onPublication(publication),
       onControl: (message) => {
         if (message.type === 'terminate-user') relay.engine?.onControl(message);
+        else if (message.type === 'app-changed') void appCache?.invalidate(message.appId, message.keys);
         else relay.remoteSessions?.onControl(message);
       },
     };
@@ -157,6 +171,8 @@ export class Switchboard {
       },
     });
     relay.engine = engine;
+    relay.broker = broker;
+    appCache?.onChange((change) => engine.applyAppChange(change.id, change.app));
     const addressLimits = new AddressLimits(config.perAddress, now);
     const resolveClient = createClientResolver(config.http.trustProxy);
     metrics.attach({
@@ -230,7 +246,8 @@ export class Switchboard {
       httpTransports,
       developmentApp: options.developmentApp ?? false,
       metrics,
-      admin: (options.adminListener ?? config.admin.enabled) ? createAdminListener(config, { engine, metrics, logger }) : undefined,
+      admin: (options.adminListener ?? config.admin.enabled) ? createAdminListener(config, { engine, metrics, logger, appManager }) : undefined,
+      appCache,
     });
   }
 
@@ -258,6 +275,7 @@ export class Switchboard {
     });
     this.#acceptGuard.start(this.#server);
     this.engine.start();
+    this.#appCache?.start();
     const address = this.address;
     this.#certificates?.logCurrent('TLS certificate in use');
     const tls = this.#certificates !== undefined;
@@ -287,6 +305,20 @@ export class Switchboard {
   /** Webhook delivery counters of this process (for a metrics endpoint). */
   get webhookMetrics(): WebhookMetrics {
     return this.#webhooks.metrics;
+  }
+
+  /**
+   * An app was written elsewhere on this box (the `--workers` primary's admin API): re-read it
+   * here and tell the other nodes, as a write through this process's own admin API would.
+   */
+  async announceAppChange(appId: string, keys: readonly string[]): Promise<void> {
+    await this.#appCache?.invalidate(appId, keys);
+    await this.#broker.publishControl({ v: 1, type: 'app-changed', appId, keys });
+  }
+
+  /** The app store's cache; undefined when apps come from the config file. */
+  get appStore(): CachedAppStore | undefined {
+    return this.#appCache;
   }
 
   /** The admin listener's address; undefined when this process serves none. */
@@ -331,7 +363,7 @@ export class Switchboard {
     await Promise.race([this.#webhooks.close(graceOver.signal), deadline]);
     // HTTP sessions still held (a close not yet delivered, an admission in flight) end now.
     this.#httpTransports?.close();
-    await Promise.allSettled([this.#broker.close(), this.#state.close()]);
+    await Promise.allSettled([this.#broker.close(), this.#state.close(), this.#appCache?.close()]);
     this.#acceptGuard.stop();
     // The listener closes last: until then every client that arrives is answered (503, 4200)
     // without touching the bus or the state. Closing it also closes idle keep-alive connections;
@@ -352,13 +384,17 @@ export class Switchboard {
   }
 }
 
-function createAdminListener(config: Config, parts: { engine: Engine; metrics: NodeMetrics; logger: Logger }): AdminListener {
+function createAdminListener(
+  config: Config,
+  parts: { engine: Engine; metrics: NodeMetrics; logger: Logger; appManager: AppManager },
+): AdminListener {
   return new AdminListener({
     host: config.admin.host,
     port: config.admin.port,
     token: config.admin.token,
     logger: parts.logger,
-    routes: [metricsRoute(() => parts.metrics.expose()), readyRoute(() => !parts.engine.draining)],
+    // Readiness does not depend on the app store: while the database is down the cache serves.
+    routes: [metricsRoute(() => parts.metrics.expose()), readyRoute(() => !parts.engine.draining), ...appsRoutes(parts.appManager)],
   });
 }
 

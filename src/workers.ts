@@ -4,12 +4,14 @@
  * separate nodes would. The primary only supervises: it restarts a worker that dies, forwards
  * SIGTERM/SIGINT for a graceful shutdown and SIGHUP for a TLS certificate reload, and exits 0 when
  * every worker has exited. It also serves the one admin listener of the box, with every worker's
- * metrics summed (admin/worker-metrics.ts).
+ * metrics summed (admin/worker-metrics.ts) and the apps API (admin/primary-apps.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { AdminListener } from './admin/admin-listener.js';
 import { metricsRoute, readyRoute } from './admin/admin-routes.js';
+import { appsRoutes } from './admin/apps-routes.js';
+import { primaryAppManager } from './admin/primary-apps.js';
 import { clusterExposition } from './admin/worker-metrics.js';
 import type { Config } from './config/schema.js';
 import { clusterDriverOf } from './cluster/drivers.js';
@@ -73,7 +75,11 @@ export async function runPrimary(
         port: config.admin.port,
         token: config.admin.token,
         logger,
-        routes: [metricsRoute(clusterExposition()), readyRoute(() => !stopping && listening > 0)],
+        routes: [
+          metricsRoute(clusterExposition()),
+          readyRoute(() => !stopping && listening > 0),
+          ...appsRoutes(primaryAppManager(config, logger, () => Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined))),
+        ],
       })
     : undefined;
   await admin?.listen();

@@ -20,6 +20,8 @@ export interface TargetSpec {
   readonly url?: URL;
   readonly app?: { readonly id: string; readonly key: string; readonly secret: string };
   readonly pid?: number;
+  /** Switchboard only: serve the apps from this database (appStore.url) instead of the config file. */
+  readonly appStoreUrl?: string;
 }
 
 export interface RunningTarget {
@@ -44,9 +46,16 @@ function entry(name: string): string {
   return fileURLToPath(new URL(`./${name}`, import.meta.url));
 }
 
-/** Limits raised so that no scenario hits them: the benchmark measures speed, not quotas. */
-export function switchboardConfig(maxBufferedBytes: number): ConfigInput {
+/** Where `--app-store` keeps the benchmark app (inserted at the first run, reused after). */
+export const BENCH_APP_STORE_TABLE = 'switchboard_bench_apps';
+
+/**
+ * Limits raised so that no scenario hits them: the benchmark measures speed, not quotas. With
+ * `appStoreUrl`, the app lives in that database (inserted from this config when absent).
+ */
+export function switchboardConfig(maxBufferedBytes: number, appStoreUrl?: string): ConfigInput {
   return {
+    ...(appStoreUrl === undefined ? {} : { appStore: { url: appStoreUrl, table: BENCH_APP_STORE_TABLE } }),
     host: '127.0.0.1',
     port: 0,
     shutdownGracePeriod: 5,
@@ -153,7 +162,7 @@ export async function startTarget(spec: TargetSpec, options: LaunchOptions): Pro
   switch (spec.kind) {
     case 'switchboard': {
       const path = join(options.workdir, 'switchboard.json');
-      await writeFile(path, JSON.stringify(switchboardConfig(options.maxBufferedBytes), null, 2));
+      await writeFile(path, JSON.stringify(switchboardConfig(options.maxBufferedBytes, spec.appStoreUrl), null, 2));
       return launch(spec, entry('switchboard-server.js'), [path], options);
     }
     case 'baseline':

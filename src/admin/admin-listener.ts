@@ -1,8 +1,8 @@
 /**
  * The admin listener: a second HTTP server for operators, never for clients (loopback by
- * default). It is a small router: whoever composes it passes the routes (metrics, readiness, and
- * later the admin API and dashboard); every request is checked against `admin.token` first when
- * one is set (401 otherwise). Answers carry no CORS headers: browsers on other origins get nothing.
+ * default). It is a small router: whoever composes it passes the routes (metrics, readiness, the
+ * apps API, and later the dashboard); a route that takes a body reads it itself. Every request
+ * is checked against `admin.token` first when one is set (401 otherwise). Answers carry no CORS headers: browsers on other origins get nothing.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,9 +86,9 @@ export class AdminListener {
   }
 
   #handle(router: Router, request: IncomingMessage, response: ServerResponse): void {
-    request.resume();
     const { token, logger } = this.#options;
     if (token !== undefined && !bearerTokenMatches(request.headers.authorization, token)) {
+      request.resume();
       // Whether a token was sent, never the token.
       if (logger.isLevelEnabled('debug')) {
         const reason = request.headers.authorization === undefined ? 'no Authorization header' : 'wrong bearer token';
@@ -101,6 +101,7 @@ export class AdminListener {
     }
     const match = router.match(request.method ?? 'GET', request.url ?? '/');
     if (match.kind !== 'found') {
+      request.resume();
       const status = match.kind === 'wrong-method' ? 405 : 404;
       sendAdminJson(response, status, { error: status === 405 ? 'Method not allowed' : 'Not found', code: status === 405 ? 'method_not_allowed' : 'not_found' });
       return;

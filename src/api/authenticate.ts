@@ -1,9 +1,11 @@
 /**
- * The gate in front of every HTTP API handler: the app exists (404), the body fits (413), the
- * request is signed (401), the app is enabled (403). Nothing else happens before it passes.
+ * The gate in front of every HTTP API handler: the app exists (404; 503 with Retry-After when the
+ * app store cannot tell), the body fits (413), the request is signed (401), the app is enabled
+ * (403). Nothing else happens before it passes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { App } from '../apps/app-store.js';
+import { AppStoreUnavailableError, type App } from '../apps/app-store.js';
+import { RETRY_AFTER_SECONDS } from '../cluster/unavailable.js';
 import { BodyAbortedError, BodyTooLargeError, readBody } from '../http/read-body.js';
 import { sendError } from '../http/respond.js';
 import { ApiErrors } from '../protocol/errors.js';
@@ -23,7 +25,16 @@ export async function authenticate(
   response: ServerResponse,
   appId: string,
 ): Promise<AuthenticatedRequest | undefined> {
-  const app = await context.apps.findById(appId);
+  let app: App | undefined;
+  try {
+    app = await context.apps.findById(appId);
+  } catch (error) {
+    if (!(error instanceof AppStoreUnavailableError)) throw error;
+    request.resume();
+    context.logger.warn({ err: error, app: appId }, 'API request refused: the app store is unavailable');
+    sendError(request, response, ApiErrors.appStoreUnavailable, undefined, { 'retry-after': String(RETRY_AFTER_SECONDS) });
+    return undefined;
+  }
   if (app === undefined) {
     request.resume();
     sendError(request, response, ApiErrors.appNotFound, `The app ${appId} could not be found`);

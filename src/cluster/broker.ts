@@ -36,6 +36,8 @@ export interface Publication {
  */
 export type ControlMessage =
   | { readonly v: 1; readonly type: 'terminate-user'; readonly appId: string; readonly userId: string }
+  /** An app was written in the app store: re-read it (`keys`: the keys it had and has, to forget as unknown). */
+  | { readonly v: 1; readonly type: 'app-changed'; readonly appId: string; readonly keys: readonly string[] }
   | HttpSessionMessage;
 
 /** Requests of an HTTP fallback session that reached a node that does not hold the session. */

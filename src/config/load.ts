@@ -169,7 +169,8 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     throw new ConfigError(`Invalid configuration${file === undefined ? '' : ` in ${file}`}:\n${formatIssues(result.error)}`);
   }
   let config = result.data;
-  const developmentApp = config.apps.length === 0;
+  // With an app store the apps are data: no development app is made up.
+  const developmentApp = config.apps.length === 0 && config.appStore.url === undefined;
   if (developmentApp) {
     if (!isLoopbackHost(config.host)) {
       throw new ConfigError(

@@ -18,10 +18,11 @@ describe('config redaction', () => {
       nats: { servers: ['nats://nats-user:nats-pass@127.0.0.1:4222', '127.0.0.1:4223'] },
       tls: { cert: '/etc/switchboard/cert.pem', key: '/etc/switchboard/key.pem', passphrase: 'tls-pass' },
       admin: { token: 'admin-token-0123456789abcdef' },
+      appStore: { url: 'postgres://sb:pg-pass@127.0.0.1:5432/apps', encryptionKey: 'ab'.repeat(32) },
     });
     const text = JSON.stringify(redactConfig(config));
-    for (const secret of ['the-app-secret', 'token-123', 'redis-pass', 'nats-pass', 'tls-pass', 'admin-token']) assert.ok(!text.includes(secret), secret);
-    for (const kept of ['"key":"k1"', 'redis://user:[redacted]@127.0.0.1:6379/2', 'nats://nats-user:[redacted]@127.0.0.1:4222', '"Authorization":"[redacted]"', '"cert":"/etc/switchboard/cert.pem"']) {
+    for (const secret of ['the-app-secret', 'token-123', 'redis-pass', 'nats-pass', 'tls-pass', 'admin-token', 'pg-pass', 'abab']) assert.ok(!text.includes(secret), secret);
+    for (const kept of ['"key":"k1"', 'redis://user:[redacted]@127.0.0.1:6379/2', 'nats://nats-user:[redacted]@127.0.0.1:4222', '"Authorization":"[redacted]"', '"cert":"/etc/switchboard/cert.pem"', 'postgres://sb:[redacted]@127.0.0.1:5432/apps']) {
       assert.ok(text.includes(kept), kept);
     }
   });

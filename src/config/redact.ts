@@ -1,9 +1,9 @@
 /**
  * The effective configuration with its secrets replaced, for `switchboard config check` (and
  * anything else that prints or logs a config). Redacted: every app secret, the password of a
- * URL with credentials (redis.url, nats.servers), tls.passphrase, admin.token, and every webhook header value,
- * since such headers exist to carry credentials (Authorization, API keys); header names stay
- * visible.
+ * URL with credentials (redis.url, nats.servers, appStore.url), appStore.encryptionKey,
+ * tls.passphrase, admin.token, and every webhook header value, since such headers exist to carry
+ * credentials (Authorization, API keys); header names stay visible.
  */
 import type { Config } from './schema.js';
 
@@ -30,5 +30,10 @@ export function redactConfig(config: Config): unknown {
     admin: { ...config.admin, ...(config.admin.token === undefined ? {} : { token: REDACTED }) },
     tls: { ...config.tls, ...(config.tls.passphrase === undefined ? {} : { passphrase: REDACTED }) },
     nats: { ...config.nats, ...(config.nats.servers === undefined ? {} : { servers: config.nats.servers.map(redactUrlPassword) }) },
+    appStore: {
+      ...config.appStore,
+      ...(config.appStore.url === undefined ? {} : { url: redactUrlPassword(config.appStore.url) }),
+      ...(config.appStore.encryptionKey === undefined ? {} : { encryptionKey: REDACTED }),
+    },
   };
 }

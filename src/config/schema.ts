@@ -101,7 +101,9 @@ export const appSchema = z.strictObject({
 export const configSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1').describe('Interface to listen on.'),
   port: z.int().min(0).max(65_535).default(6001).describe('Port for WebSocket, HTTP API and HTTP transports; 0 picks a free one.'),
-  apps: z.array(appSchema).default([]).describe('Apps served. Empty: one development app (key app-key) on loopback only.'),
+  apps: z.array(appSchema).default([]).describe(
+    'Apps served. Empty: one development app (key app-key) on loopback only. With appStore.url: inserted into the store at boot when their id is absent, never overwritten.',
+  ),
   activityTimeout: positiveInt()
     .default(120)
     .describe('Seconds of client silence before the server pings it; also sent to clients as activity_timeout.'),
@@ -335,6 +337,44 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('The admin listener: metrics and health for operators, on its own port. With --workers, the primary serves it for every worker.'),
+  appStore: z
+    .strictObject({
+      url: z
+        .string()
+        .regex(/^(postgres|postgresql|mysql):\/\/[^\s]+$/, 'must start with postgres:// or mysql://')
+        .optional()
+        .describe(
+          'Database holding the apps: postgres://user:password@host:port/db (PostgreSQL) or mysql://user:password@host:port/db (MySQL, MariaDB). Unset: apps come from the config file.',
+        ),
+      table: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,47}$/, 'use letters, digits and _ (at most 48), not starting with a digit')
+        .default('switchboard_apps')
+        .describe('Table holding the apps; created and migrated at boot (and by switchboard migrate).'),
+      encryptionKey: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 random bytes)')
+        .optional()
+        .describe('Key that encrypts app secrets at rest (AES-256-GCM), as 64 hex characters. Unset: secrets are stored as given.'),
+      secretGraceSeconds: z
+        .int()
+        .min(0)
+        .default(3_600)
+        .describe('Seconds the previous secret still verifies HTTP API and auth signatures after a rotation.'),
+      refreshSeconds: positiveInt()
+        .default(30)
+        .describe('Seconds between re-reads of the cached apps, so that changes made directly in SQL take effect.'),
+      cacheSize: positiveInt().default(10_000).describe('Most apps held in the in-memory cache of each process.'),
+      missCacheSize: positiveInt()
+        .default(10_000)
+        .describe('Most unknown app keys and ids remembered as unknown (for refreshSeconds), so a flood of them does not reach the database.'),
+      poolSize: positiveInt().max(100).default(5).describe('Most database connections per process.'),
+      queryTimeoutMs: positiveInt()
+        .default(2_000)
+        .describe('Milliseconds a database connection attempt or query may take before it counts as failed.'),
+    })
+    .prefault({})
+    .describe('Apps kept in PostgreSQL or MySQL, managed live through the admin API and switchboard apps (see docs/apps.md).'),
   workers: positiveInt()
     .optional()
     .describe('Worker processes sharing the port (like --workers). Default: one per core with a bus configured, otherwise 1.'),
@@ -354,3 +394,4 @@ export type Config = z.output<typeof configSchema>;
 export type AppConfig = z.output<typeof appSchema>;
 export type WebhookConfig = z.output<typeof webhookSchema>;
 export type WebhookSettings = Config['webhooks'];
+export type AppStoreSettings = Config['appStore'];

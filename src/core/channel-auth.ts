@@ -37,7 +37,7 @@ export function authorizeSubscription(connection: Connection, message: Subscribe
   const signedInPresence = type.kind === 'presence' && channelData === undefined;
   if (signedInPresence && connection.user === undefined) return refuse(SubscriptionErrors.missingChannelData);
 
-  const check = verifyToken(app, auth, channelStringToSign(socketId, channel, type.kind === 'presence' ? channelData : undefined));
+  const check = verifyToken(app, auth, channelStringToSign(socketId, channel, type.kind === 'presence' ? channelData : undefined), connection.context.now());
   if (check === 'wrong-key' || check === 'malformed') {
     return refuse(SubscriptionErrors.invalidKey, `Invalid key in subscription auth data: '${auth.split(':')[0] ?? ''}'`);
   }

@@ -34,7 +34,8 @@ const PING_FRAME = new Frame(PING_TEXT);
 
 export class Connection implements Subscriber, TransportListener {
   readonly socketId: string;
-  readonly app: App;
+  /** Replaced when the app changes while connected (Engine.applyAppChange); the id never changes. */
+  app: App;
   readonly transport: Transport;
   readonly context: EngineContext;
   /** This connection's app's traffic totals (metrics). */

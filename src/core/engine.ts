@@ -3,7 +3,7 @@
  * publications; the broker hands it traffic from other nodes. It admits connections (app, quota),
  * keeps them alive (server pings, 4201), and drains them on shutdown (4200).
  */
-import type { App, AppStore } from '../apps/app-store.js';
+import { AppStoreUnavailableError, type App, type AppStore } from '../apps/app-store.js';
 import type { Broker, BrokerHandlers, ControlMessage, Publication } from '../cluster/broker.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import { ClusterUnavailableError } from '../cluster/unavailable.js';
@@ -159,6 +159,11 @@ export class Engine implements BrokerHandlers {
     try {
       app = await this.#options.apps.findByKey(request.key ?? '');
     } catch (error) {
+      // The app store cannot tell (a 41xx close: pusher-js retries, where 4001 would make it give up).
+      if (error instanceof AppStoreUnavailableError) {
+        this.#options.logger.warn({ err: error }, 'connection refused: the app store is unavailable');
+        return this.#reject(request.key, transport, CloseReasons.appStoreUnavailable);
+      }
       this.#options.logger.error({ err: error }, 'app lookup failed');
       return this.#reject(request.key, transport, CloseReasons.clusterUnavailable);
     }
@@ -195,11 +200,22 @@ export class Engine implements BrokerHandlers {
       return this.#reject(app.key, transport, CloseReasons.clusterUnavailable);
     }
     if (!admitted) return this.#reject(app.key, transport, CloseReasons.overConnectionQuota);
-    if (this.#draining) {
+    // The app may have been changed while the slot was taken; a cached answer (or, when the store
+    // cannot tell, the app as looked up) decides. No await between this and the map insert, so
+    // any later change finds the connection (applyAppChange).
+    const current = await this.#options.apps.findById(app.id).catch(() => app);
+    const refusal = this.#draining
+      ? CloseReasons.serverShutdown
+      : current === undefined
+        ? CloseReasons.appDeleted
+        : current.enabled
+          ? undefined
+          : CloseReasons.appDisabled;
+    if (refusal !== undefined || current === undefined) {
       await connections.remove(app.id, socketId);
-      return this.#reject(app.key, transport, CloseReasons.serverShutdown);
+      return this.#reject(app.key, transport, refusal ?? CloseReasons.appDeleted);
     }
-    const connection = new Connection(this.#context, app, transport, socketId);
+    const connection = new Connection(this.#context, current, transport, socketId);
     this.#connections.set(socketId, connection);
     connection.start();
   }
@@ -253,6 +269,31 @@ export class Engine implements BrokerHandlers {
   #deliver(publication: Publication): void {
     const delivered = this.hub.deliver(publication);
     if (delivered > 0) this.counters.app(publication.appId).deliveries += delivered;
+  }
+
+  /**
+   * An app changed (on this node, on another, or in the database): its connections here follow.
+   * Deleted: closed with 4001; disabled: closed with 4003; otherwise they go on under the new
+   * settings (a rotated secret verifies their next subscriptions). Quotas apply to new
+   * connections only.
+   */
+  applyAppChange(appId: string, app: App | undefined): void {
+    for (const connection of this.#connections.values()) {
+      if (connection.app.id !== appId) continue;
+      if (app === undefined) connection.close(CloseReasons.appDeleted);
+      else if (!app.enabled) connection.close(CloseReasons.appDisabled);
+      else connection.app = app;
+    }
+  }
+
+  /** Ids of the apps this node has connections of (the app store refreshes them). */
+  *connectedAppIds(): Iterable<string> {
+    const seen = new Set<string>();
+    for (const connection of this.#connections.values()) {
+      if (seen.has(connection.app.id)) continue;
+      seen.add(connection.app.id);
+      yield connection.app.id;
+    }
   }
 
   onControl(message: ControlMessage): void {

@@ -27,7 +27,7 @@ export interface SignedInUser {
 
 export function handleSignin(connection: Connection, message: SigninMessage): Promise<void> | undefined {
   const { app, socketId } = connection;
-  if (verifyToken(app, message.auth, signinStringToSign(socketId, message.userData)) !== 'valid') {
+  if (verifyToken(app, message.auth, signinStringToSign(socketId, message.userData), connection.context.now()) !== 'valid') {
     logSigninFailed(connection, ClientErrors.signinInvalid, 'the auth signature does not match user_data');
     connection.sendError(ClientErrors.signinInvalid, 'Invalid signin: the auth signature does not match user_data');
     return undefined;

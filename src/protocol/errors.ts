@@ -22,6 +22,7 @@ function close(id: string, code: number, message: string): CloseReason {
 export const CloseReasons = {
   appNotFound: close('SB_APP_NOT_FOUND', 4001, 'Application does not exist'),
   appDisabled: close('SB_APP_DISABLED', 4003, 'Application is disabled'),
+  appDeleted: close('SB_APP_DELETED', 4001, 'Application was deleted'),
   overConnectionQuota: close('SB_OVER_CONNECTION_QUOTA', 4004, 'Application is over its connection quota'),
   pathNotFound: close('SB_PATH_NOT_FOUND', 4005, 'Path not found; connect to /app/{key}'),
   invalidVersion: close('SB_INVALID_VERSION', 4006, 'Invalid protocol version format'),
@@ -34,6 +35,7 @@ export const CloseReasons = {
   addressConnectionLimit: close('SB_ADDRESS_CONNECTION_LIMIT', 4101, 'Over capacity: too many open connections from this address; retry shortly'),
   addressConnectionRate: close('SB_ADDRESS_CONNECTION_RATE', 4102, 'Over capacity: too many new connections from this address; retry shortly'),
   clusterUnavailable: close('SB_CLUSTER_UNAVAILABLE', 4100, 'Over capacity: shared cluster state is unavailable; retry shortly'),
+  appStoreUnavailable: close('SB_APP_STORE_UNAVAILABLE', 4103, 'Over capacity: the app store cannot be reached to look up this app; retry shortly'),
   serverShutdown: close('SB_SERVER_SHUTDOWN', 4200, 'Server is shutting down; please reconnect'),
   pongTimeout: close('SB_PONG_TIMEOUT', 4201, 'Pong reply not received in time'),
   sessionEnded: close('SB_SESSION_ENDED', 4201, 'HTTP session timed out: no receive request within the disconnect grace period'),
@@ -212,6 +214,7 @@ export const ApiErrors = {
     'The cluster bus did not confirm the publication in time, so it was not delivered on this node: retry after Retry-After seconds',
   ),
   stateUnavailable: apiError('SB_API_STATE_UNAVAILABLE', 503, 'Shared cluster state is unavailable; retry after Retry-After seconds'),
+  appStoreUnavailable: apiError('SB_API_APP_STORE_UNAVAILABLE', 503, 'The app store cannot be reached to look up this app; retry after Retry-After seconds'),
   // The pusher-js HTTP fallback transports ({httpPath}/app/{key}/{server}/{session}/...).
   httpInvalidSession: apiError(
     'SB_HTTP_INVALID_SESSION',

@@ -12,6 +12,16 @@ function request(rawQuery: string, body = BODY, method = 'POST', path = '/apps/3
 }
 
 describe('REST request authentication', () => {
+  it('accepts a request signed with the previous secret during its grace period only', () => {
+    const query = signRestQuery(APP, 'POST', '/apps/3/events', {}, BODY, NOW_MS);
+    const rotated = { key: APP.key, secret: 'the-new-secret', previousSecret: { secret: APP.secret, expiresAt: NOW_MS + 1 } };
+    assert.deepEqual(verifyRestRequest(rotated, request(query), NOW_MS), { ok: true });
+    const expired = { ...rotated, previousSecret: { secret: APP.secret, expiresAt: NOW_MS } };
+    assert.equal(verifyRestRequest(expired, request(query), NOW_MS).ok, false);
+    const fresh = signRestQuery(rotated, 'POST', '/apps/3/events', {}, BODY, NOW_MS);
+    assert.deepEqual(verifyRestRequest(expired, request(fresh), NOW_MS), { ok: true });
+  });
+
   it('accepts the documented worked example', () => {
     const query =
       'auth_key=278d425bdf160c739803&auth_timestamp=1353088179&auth_version=1.0&body_md5=ec365a775a4cd0599faeb73354201b6f' +

@@ -4,7 +4,7 @@
  * `body_md5` matches a non-empty body, then the signature over `METHOD\nPATH\nSORTED_QUERY`.
  */
 import { ApiErrors, type ApiError } from './errors.js';
-import { hmacSha256Hex, hmacSha256Matches, md5Hex, type SigningCredentials } from './signatures.js';
+import { hmacSha256Hex, hmacSha256Matches, md5Hex, verifyingSecrets, type SigningCredentials } from './signatures.js';
 
 export interface SignedRequest {
   readonly method: string;
@@ -116,10 +116,12 @@ export function verifyRestRequest(
 
   const prefix = `${request.method.toUpperCase()}\n${request.path}\n`;
   const decoded = canonicalQuery(pairs, 'decoded');
-  if (hmacSha256Matches(app.secret, prefix + decoded, signature)) return { ok: true };
   // Only when something was escaped can the raw form differ (and deserve a second HMAC).
   const raw = canonicalQuery(pairs, 'raw');
-  if (raw !== decoded && hmacSha256Matches(app.secret, prefix + raw, signature)) return { ok: true };
+  for (const secret of verifyingSecrets(app, nowMs)) {
+    if (hmacSha256Matches(secret, prefix + decoded, signature)) return { ok: true };
+    if (raw !== decoded && hmacSha256Matches(secret, prefix + raw, signature)) return { ok: true };
+  }
   return fail(ApiErrors.invalidSignature);
 }
 

@@ -57,6 +57,16 @@ describe('signatures', () => {
     assert.equal(verifyToken(APP, `${APP.key}:short`, toSign), 'wrong-signature');
   });
 
+  it('accepts the previous secret until its grace period ends, and signs with the current one', () => {
+    const toSign = channelStringToSign('1.2', 'private-x');
+    const rotated = { key: APP.key, secret: 'new-secret', previousSecret: { secret: APP.secret, expiresAt: 5_000 } };
+    const oldToken = signToken(APP, toSign);
+    assert.equal(verifyToken(rotated, oldToken, toSign, 4_999), 'valid');
+    assert.equal(verifyToken(rotated, oldToken, toSign, 5_000), 'wrong-signature');
+    assert.equal(signToken(rotated, toSign), signToken({ key: APP.key, secret: 'new-secret' }, toSign));
+    assert.equal(verifyToken(rotated, signToken(rotated, toSign), toSign, 9_999), 'valid');
+  });
+
   it('matches hex digests in either case and refuses anything else', () => {
     const digest = hmacSha256Hex('secret', 'message');
     assert.equal(hmacSha256Matches('secret', 'message', digest), true);

@@ -23,21 +23,31 @@ export function hmacSha256Matches(secret: string, message: string | Buffer, give
 
 export interface SigningCredentials {
   readonly key: string;
+  /** Signs, and verifies. */
   readonly secret: string;
+  /** After a rotation: still verifies (never signs) until `expiresAt` (epoch ms). */
+  readonly previousSecret?: { readonly secret: string; readonly expiresAt: number } | undefined;
+}
+
+/** The secrets that verify a signature at `nowMs`: the current one, then a previous one still in its grace period. */
+export function verifyingSecrets(app: SigningCredentials, nowMs: number): readonly string[] {
+  const previous = app.previousSecret;
+  return previous !== undefined && nowMs < previous.expiresAt ? [app.secret, previous.secret] : [app.secret];
 }
 
 export type TokenCheck = 'valid' | 'malformed' | 'wrong-key' | 'wrong-signature';
 
 /**
  * Verifies an `<app_key>:<hex hmac>` token over `stringToSign`. The key part must be the app's
- * key; the signature is compared in constant time.
+ * key; the signature is compared in constant time, with each secret that verifies at `nowMs`.
  */
-export function verifyToken(app: SigningCredentials, token: string, stringToSign: string): TokenCheck {
+export function verifyToken(app: SigningCredentials, token: string, stringToSign: string, nowMs: number = Date.now()): TokenCheck {
   const colon = token.lastIndexOf(':');
   if (colon <= 0 || colon === token.length - 1) return 'malformed';
   // The key is public; only the signature needs a constant-time comparison.
   if (token.slice(0, colon) !== app.key) return 'wrong-key';
-  return hmacSha256Matches(app.secret, stringToSign, token.slice(colon + 1)) ? 'valid' : 'wrong-signature';
+  const signature = token.slice(colon + 1);
+  return verifyingSecrets(app, nowMs).some((secret) => hmacSha256Matches(secret, stringToSign, signature)) ? 'valid' : 'wrong-signature';
 }
 
 /** `socket_id:channel[:channel_data]` for private, encrypted and presence channels. */

@@ -33,7 +33,8 @@ export interface WebhookDependencies {
 
 export async function createWebhooks(config: Config, deps: WebhookDependencies): Promise<Webhooks> {
   const counters = new WebhookCounterSet();
-  if (!config.apps.some(hasWebhooks)) return { sink: NO_WEBHOOKS, metrics: counters, queueDepth: () => Promise.resolve(0), close: () => Promise.resolve() };
+  // With an app store, any app may get endpoints at any time: the pipeline is always there.
+  if (config.appStore.url === undefined && !config.apps.some(hasWebhooks)) return { sink: NO_WEBHOOKS, metrics: counters, queueDepth: () => Promise.resolve(0), close: () => Promise.resolve() };
 
   const settings = config.webhooks;
   const logger = deps.logger.child({ component: 'webhooks' });
