@@ -145,6 +145,12 @@ class Buckets {
     await (await this.#kv(this.names.stateBucket)).put(this.names.node(owner), JSON.stringify({ claimedBy: claimer }));
   }
 
+  /** The revision of a node's heartbeat, undefined once it is gone. */
+  async heartbeatRevision(owner: string): Promise<number | undefined> {
+    const entry = await (await this.#kv(this.names.aliveBucket)).get(this.names.alive(owner));
+    return entry?.operation === 'PUT' ? entry.revision : undefined;
+  }
+
   async registrationRevision(owner: string): Promise<number | undefined> {
     return (await (await this.#kv(this.names.stateBucket)).get(this.names.node(owner)))?.revision;
   }
@@ -303,6 +309,16 @@ describe('NATS node membership', () => {
       assert.equal(rejoined.memberAdded, false);
       assert.equal(await e.connections.add('app', '9.1', 3), true);
       assert.equal(await a.sessions.find('app-key/1/e-session'), 'node-e', 'its HTTP session is vouched for by the new incarnation');
+
+      // Until the engine says every live entry is re-asserted, the previous incarnation still
+      // beats: no survivor can remove 9.1's member before its replacement exists.
+      const firstBeat = await buckets.heartbeatRevision('node-e#0');
+      assert.notEqual(firstBeat, undefined, 'the previous heartbeat is kept');
+      await eventually(async () => ((await buckets.heartbeatRevision('node-e#0')) ?? 0) > (firstBeat ?? 0), 'the previous incarnation to beat');
+      const early = (await a.membership.claimOrphans()).filter((entry) => entry.socketId.startsWith('9.'));
+      assert.deepEqual(early, [], 'a live previous incarnation is not claimed');
+      await e.membership.reconciled();
+      assert.equal(await buckets.heartbeatRevision('node-e#0'), undefined, 'reconciled drops the previous heartbeat at once');
 
       // One node timeout after connecting, the node claims its own previous incarnation.
       const entries: OwnedEntry[] = [];

@@ -51,9 +51,17 @@ export interface NodeMembership {
    * twice changes nothing), so retiring races neither a connection's own release nor a survivor.
    * A store that cannot remove an entry idempotently starts this node afresh instead, under a new
    * identity that owns nothing (so every live entry is re-asserted), and leaves what the previous
-   * identity owned to be claimed and removed like a dead node's.
+   * identity owned to be claimed and removed like a dead node's once `reconciled` is called.
    */
   ownEntries(): Promise<readonly OwnedEntry[]>;
+  /**
+   * Called after a reconciliation pass re-asserted every live entry. A store that started this
+   * node afresh keeps the previous identities alive until now, so that no survivor removes an
+   * entry before its replacement under the new identity exists (a live member would leave and
+   * come back); from now on they can be claimed. Never rejects: a failure to let them go is
+   * reported, and they expire within the node timeout.
+   */
+  reconciled(): Promise<void>;
   /**
    * Registers the callback for when this node's entries were lost: the store restarted empty, or
    * other nodes presumed this node dead while it could not reach the store. The node re-asserts

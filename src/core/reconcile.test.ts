@@ -48,6 +48,10 @@ class StoreView implements NodeMembership {
     await this.reading();
     return snapshot;
   }
+
+  reconciled(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 interface Fixture {

@@ -54,6 +54,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileOut
     retired += 1;
   }
   const reasserted = await reassert(options.context, options.live, new Set(stored.map(encodeOwned)));
+  await options.membership.reconciled();
   return { retired, reasserted };
 }
 

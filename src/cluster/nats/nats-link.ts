@@ -18,6 +18,11 @@ export interface NatsSettings {
 
 const RECONNECT_WAIT_MS = 1_000;
 const RECONNECT_JITTER_MS = 500;
+/**
+ * The longest wait between two reconnection attempts: every node that can reach NATS again is
+ * back at most this long after it returned (plus the connect time).
+ */
+export const LONGEST_RECONNECT_WAIT_MS = RECONNECT_WAIT_MS + RECONNECT_JITTER_MS;
 const PING_INTERVAL_MS = 5_000;
 const MAX_PINGS_OUT = 2;
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -57,6 +62,7 @@ export class NatsLink {
   readonly connection: NatsConnection;
   #connected = true;
   #connectedAt: number;
+  #reconnected = false;
   readonly #watching: Promise<void>;
   #closed: Promise<void> | undefined;
 
@@ -98,6 +104,7 @@ export class NatsLink {
         break;
       case 'reconnect':
         this.#connected = true;
+        this.#reconnected = true;
         this.#connectedAt = performance.now();
         break;
       case 'close':
@@ -115,6 +122,11 @@ export class NatsLink {
   /** Milliseconds since the connection was last (re)established. */
   get connectedForMs(): number {
     return performance.now() - this.#connectedAt;
+  }
+
+  /** True once the connection was lost and established again. */
+  get reconnected(): boolean {
+    return this.#reconnected;
   }
 
   /** Throws NatsUnavailableError while the server is unreachable. */

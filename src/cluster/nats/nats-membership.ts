@@ -16,20 +16,24 @@
  *   on each pass, so entries whose removal failed are retried, and a claimer that dies mid-way is
  *   itself claimed and its claims taken over. Removing an entry twice is harmless (counts of a
  *   node stop at zero).
- * - For one node timeout after connecting or reconnecting, a node claims nobody: after a NATS
- *   outage every heartbeat may have expired, and the others need a beat to show they live.
+ * - For one node timeout after connecting, and after reconnecting for one node timeout more than
+ *   the longest reconnection wait, a node claims nobody: after a NATS outage every heartbeat may
+ *   have expired, and the others, which may reconnect up to that wait later, need a beat to show
+ *   they live.
  * - A node that doubts its entries (a change failed: applied or not, nobody knows) starts afresh
- *   (`ownEntries`): it registers a new incarnation, switches to it and drops the previous one's
- *   heartbeat. The engine then re-asserts every live entry under the new incarnation, and the
- *   previous one is claimed like a dead node (possibly by this node) once the timeout after the
- *   reconnection has passed: what it held and no live connection backs goes away, exactly once,
- *   since the live entries are counted under the new incarnation too. Counts per incarnation are
- *   why: removing an entry whose removal may already have been applied is not idempotent.
+ *   (`ownEntries`): it registers a new incarnation and switches to it, still beating for the
+ *   previous one. The engine then re-asserts every live entry under the new incarnation and calls
+ *   `reconciled`, which drops the previous heartbeats; only then can a previous incarnation be
+ *   claimed like a dead node (possibly by this node): what it held and no live connection backs
+ *   goes away, exactly once, and the live entries stay, counted under the new incarnation too.
+ *   Dropping the previous heartbeat before the re-assertion would let a survivor remove a live
+ *   member (and the node re-add it) in between. Counts per incarnation are why a node starts
+ *   afresh: removing an entry whose removal may already have been applied is not idempotent.
  */
 import type { NodeMembership, OwnedEntry } from '../ownership.js';
 import { isConflict, type KvStore } from './kv-store.js';
 import type { NatsLink } from './nats-link.js';
-import { isNatsOutage } from './nats-link.js';
+import { isNatsOutage, LONGEST_RECONNECT_WAIT_MS } from './nats-link.js';
 import type { NatsNames } from './nats-names.js';
 import { nodeOfOwner, type OwnedEntries } from './owned-entries.js';
 
@@ -73,6 +77,18 @@ function parseRegistration(text: string): Registration | undefined {
 
 const present = (): true => true;
 
+/**
+ * Previous incarnations kept beating at most, should passes keep failing after starting afresh;
+ * beyond it the oldest is let go (it may then be claimed before its entries are re-asserted).
+ */
+const MAX_PREVIOUS_INCARNATIONS = 8;
+
+/** An incarnation this node left but keeps alive until its live entries are re-asserted. */
+interface PreviousIncarnation {
+  readonly owner: string;
+  aliveRevision: number;
+}
+
 /** A heartbeat's value (an empty value would read as removed). */
 const BEAT = '1';
 
@@ -82,6 +98,8 @@ export class NatsMembership implements NodeMembership {
   readonly #listeners: (() => void)[] = [];
   /** Dead incarnations this node claimed -> the revision of the claim. */
   readonly #claims = new Map<string, number>();
+  /** Left by starting afresh, still beating until `reconciled`; oldest first. */
+  readonly #previous: PreviousIncarnation[] = [];
   #aliveRevision = 0;
   #registrationRevision = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -116,6 +134,11 @@ export class NatsMembership implements NodeMembership {
   }
 
   async #beat(): Promise<void> {
+    await this.#beatCurrent();
+    await this.#beatPrevious();
+  }
+
+  async #beatCurrent(): Promise<void> {
     const { alive, state, names, owned } = this.#options;
     try {
       try {
@@ -146,6 +169,26 @@ export class NatsMembership implements NodeMembership {
     } catch (error) {
       if (!isNatsOutage(error)) this.#options.onError(error, 'heartbeat');
     }
+  }
+
+  /** Keeps the previous incarnations alive; one whose beat lapsed anyway is let go. */
+  async #beatPrevious(): Promise<void> {
+    const { alive, names } = this.#options;
+    for (const previous of [...this.#previous]) {
+      if (!this.#previous.includes(previous)) continue;
+      try {
+        previous.aliveRevision = await alive.update(names.alive(previous.owner), BEAT, previous.aliveRevision);
+      } catch (error) {
+        if (isNatsOutage(error)) return;
+        this.#forget(previous);
+        if (!isConflict(error)) this.#options.onError(error, 'heartbeat of a previous incarnation');
+      }
+    }
+  }
+
+  #forget(previous: PreviousIncarnation): void {
+    const index = this.#previous.indexOf(previous);
+    if (index !== -1) this.#previous.splice(index, 1);
   }
 
   onLost(listener: () => void): void {
@@ -183,30 +226,45 @@ export class NatsMembership implements NodeMembership {
 
   /**
    * Registers the next incarnation before switching to it, so that a failure leaves this node
-   * on the current one (the caller tries again); then drops the previous heartbeat, so that the
-   * previous incarnation can be claimed without waiting for it to expire. Returns the previous one.
+   * on the current one (the caller tries again); the previous one keeps beating until
+   * `reconciled`. Returns the previous one.
    */
   async #startAfresh(): Promise<string> {
-    const { alive, owned, onError } = this.#options;
+    const { owned } = this.#options;
     const revisions = await this.#registerAs(owned.successor);
-    const previousAlive = this.#aliveRevision;
-    const previous = owned.owner;
+    const previous: PreviousIncarnation = { owner: owned.owner, aliveRevision: this.#aliveRevision };
     owned.renew();
     this.#aliveRevision = revisions.alive;
     this.#registrationRevision = revisions.registration;
     this.#claims.clear();
-    try {
-      await alive.removeRevision(previousAlive);
-    } catch (error) {
-      // It expires on its own within the node timeout.
-      if (!isNatsOutage(error)) onError(error, 'removing the previous heartbeat');
+    this.#previous.push(previous);
+    const oldest = this.#previous.length > MAX_PREVIOUS_INCARNATIONS ? this.#previous[0] : undefined;
+    if (oldest !== undefined) await this.#letGo([oldest]);
+    return previous.owner;
+  }
+
+  /** The live entries are re-asserted: the previous incarnations can be claimed at once. */
+  async reconciled(): Promise<void> {
+    while (this.#beating !== undefined) await this.#beating;
+    await this.#letGo([...this.#previous]);
+  }
+
+  /** Stops beating for these incarnations and drops their heartbeats. */
+  async #letGo(incarnations: readonly PreviousIncarnation[]): Promise<void> {
+    for (const previous of incarnations) this.#forget(previous);
+    for (const previous of incarnations) {
+      try {
+        await this.#options.alive.removeRevision(previous.aliveRevision);
+      } catch (error) {
+        // It expires on its own within the node timeout.
+        if (!isNatsOutage(error)) this.#options.onError(error, 'removing a previous heartbeat');
+      }
     }
-    return previous;
   }
 
   async claimOrphans(): Promise<readonly OwnedEntry[]> {
     const { link, ttlMs, state, names, owned } = this.#options;
-    if (link.connectedForMs < ttlMs) return [];
+    if (link.connectedForMs < ttlMs + (link.reconnected ? LONGEST_RECONNECT_WAIT_MS : 0)) return [];
     const self = owned.owner;
     const incarnations = (await state.keys(names.nodes)).flatMap((key) => names.parseNode(key) ?? []);
     for (const incarnation of incarnations) {
@@ -266,6 +324,7 @@ export class NatsMembership implements NodeMembership {
   async stop(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     await this.#beating;
+    await this.#letGo([...this.#previous]);
     await this.#options.alive.removeRevision(this.#aliveRevision);
   }
 }

@@ -25,7 +25,11 @@ export interface RedisSettings {
   readonly name: string;
 }
 
-const MAX_RECONNECT_DELAY_MS = 2_000;
+/**
+ * The longest wait between two reconnection attempts: every node that can reach Redis again is
+ * back at most this long after it returned (plus the connect time).
+ */
+export const MAX_RECONNECT_DELAY_MS = 2_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
 const MAX_PENDING_COMMANDS = 50_000;

@@ -13,7 +13,7 @@ import { decodeOwned, encodeOwned, type NodeMembership, type OwnedEntry } from '
 import type { SessionRegistry } from '../session-registry.js';
 import type { UserState } from '../user-state.js';
 import { RedisKeys } from './keys.js';
-import { connectRedis } from './redis-client.js';
+import { connectRedis, MAX_RECONNECT_DELAY_MS } from './redis-client.js';
 import type { RedisTarget } from './redis-target.js';
 import { RedisChannelState } from './redis-channel-state.js';
 import { RedisSessionRegistry } from './redis-session-registry.js';
@@ -178,12 +178,13 @@ class RedisMembership implements NodeMembership {
   }
 
   /**
-   * For one node timeout after a reconnection, claims nobody: after an outage longer than the
-   * timeout (a Redis that keeps its data) every heartbeat has expired, and the other nodes need a
-   * beat to show they live, or their live members would be removed and restored.
+   * For one node timeout after the others can have reconnected too, claims nobody: after an
+   * outage longer than the timeout (a Redis that keeps its data) every heartbeat has expired, and
+   * the other nodes need a beat to show they live, or their live members would be removed and
+   * restored. A live node reconnects up to one reconnection delay after this one.
    */
   async claimOrphans(): Promise<readonly OwnedEntry[]> {
-    if (performance.now() - this.#reconnectedAt < this.#ttlMs) return [];
+    if (performance.now() - this.#reconnectedAt < this.#ttlMs + MAX_RECONNECT_DELAY_MS) return [];
     const flat = (await CLAIM_ORPHANS.run(this.#redis, [this.#keys.nodes], [this.#keys.prefix, this.nodeId])) as (
       | string
       | string[]
@@ -207,6 +208,11 @@ class RedisMembership implements NodeMembership {
   async ownEntries(): Promise<readonly OwnedEntry[]> {
     const texts = await this.#redis.smembers(this.#keys.owned(this.nodeId));
     return texts.flatMap((text) => decodeOwned(text) ?? []);
+  }
+
+  /** Nothing to let go: removing an entry is idempotent here, so the node never starts afresh. */
+  reconciled(): Promise<void> {
+    return Promise.resolve();
   }
 
   /**
