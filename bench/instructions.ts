@@ -1,0 +1,173 @@
+/**
+ * Instructions per delivery, counted by valgrind's cachegrind: a measure of CPU cost that does
+ * not move with the machine's load, for questions whose answer is smaller than the run-to-run
+ * noise of timing (e.g. "do metrics cost more than 2% per delivery?").
+ *
+ * Runs the server under `valgrind --tool=cachegrind --cache-sim=no` twice per round: once with
+ * the subscribers connected and nothing published, once with `--messages` publications fanned out
+ * to them; the difference, divided by the deliveries, is the server's instructions per delivery
+ * (startup, connecting and shutting down cancel out). Needs `valgrind` (Debian package) and a
+ * build (`npm run build`).
+ *
+ *   node dist/bench/instructions.js [--subscribers N] [--messages M] [--rounds R] [--admin on|off]
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Pusher from 'pusher';
+import WebSocket from 'ws';
+
+const APP = { id: 'instr', key: 'instr-key', secret: 'instr-secret' };
+const CHANNEL = 'fanout';
+
+interface Settings {
+  readonly subscribers: number;
+  readonly messages: number;
+  readonly rounds: number;
+  readonly admin: boolean;
+}
+
+function settings(): Settings {
+  const { values } = parseArgs({
+    options: {
+      subscribers: { type: 'string', default: '200' },
+      messages: { type: 'string', default: '1000' },
+      rounds: { type: 'string', default: '3' },
+      admin: { type: 'string', default: 'on' },
+    },
+  });
+  const count = (text: string, name: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
+    return value;
+  };
+  if (values.admin !== 'on' && values.admin !== 'off') throw new Error('--admin must be on or off');
+  return {
+    subscribers: count(values.subscribers, 'subscribers'),
+    messages: count(values.messages, 'messages'),
+    rounds: count(values.rounds, 'rounds'),
+    admin: values.admin === 'on',
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** Total instructions executed by the server's process, read from cachegrind's summary line. */
+async function instructionsOf(outFile: string): Promise<number> {
+  const text = await readFile(outFile, 'utf8');
+  const summary = /^summary:\s+(\d+)/m.exec(text);
+  if (summary?.[1] === undefined) throw new Error(`no summary in ${outFile}`);
+  return Number(summary[1]);
+}
+
+/** One server run under cachegrind: subscribers connect, `messages` publications reach them all. */
+async function countRun(settings: Settings, messages: number, folder: string, label: string): Promise<number> {
+  const port = await freePort();
+  const config = join(folder, `${label}.json`);
+  const outFile = join(folder, `${label}.cachegrind`);
+  await writeFile(
+    config,
+    JSON.stringify({
+      host: '127.0.0.1',
+      port,
+      log: { level: 'warn' },
+      admin: settings.admin ? { port: 0 } : { enabled: false },
+      apps: [APP],
+    }),
+  );
+  const child = spawn(
+    'valgrind',
+    ['--tool=cachegrind', '--cache-sim=no', `--cachegrind-out-file=${outFile}`, process.execPath, 'bin/switchboard.js', 'start', '--config', config],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const exited = once(child, 'exit');
+  try {
+    const sockets = await connectAll(port, settings.subscribers);
+    let received = 0;
+    let allReceived: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (allReceived = resolve));
+    const expected = settings.subscribers * messages;
+    for (const socket of sockets) {
+      socket.on('message', (data: Buffer) => {
+        if (data.includes('"event":"tick"')) received += 1;
+        if (received === expected) allReceived();
+      });
+    }
+    const pusher = new Pusher({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port: String(port), useTLS: false });
+    for (let index = 0; index < messages; index += 1) await pusher.trigger(CHANNEL, 'tick', { index });
+    if (messages > 0) await done;
+    for (const socket of sockets) socket.terminate();
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+  return instructionsOf(outFile);
+}
+
+/** Connects and subscribes every socket; resolves once all are subscribed (retrying until the server is up). */
+async function connectAll(port: number, count: number): Promise<WebSocket[]> {
+  const first = await retryConnect(port);
+  const rest = await Promise.all(Array.from({ length: count - 1 }, () => subscribe(port)));
+  return [first, ...rest];
+}
+
+async function retryConnect(port: number): Promise<WebSocket> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      return await subscribe(port);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+function subscribe(port: number): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${String(port)}/app/${APP.key}?protocol=7`);
+    socket.once('error', reject);
+    socket.on('message', (data: Buffer) => {
+      const text = data.toString();
+      if (text.includes('pusher:connection_established')) {
+        socket.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: CHANNEL } }));
+      } else if (text.includes('pusher_internal:subscription_succeeded')) {
+        resolve(socket);
+      }
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const chosen = settings();
+  const folder = await mkdtemp(join(tmpdir(), 'switchboard-instructions-'));
+  try {
+    const perDelivery: number[] = [];
+    for (let round = 0; round < chosen.rounds; round += 1) {
+      const idle = await countRun(chosen, 0, folder, `idle-${String(round)}`);
+      const busy = await countRun(chosen, chosen.messages, folder, `busy-${String(round)}`);
+      const value = (busy - idle) / (chosen.subscribers * chosen.messages);
+      perDelivery.push(value);
+      console.log(`round ${String(round + 1)}: idle ${String(idle)}, busy ${String(busy)}, ${value.toFixed(0)} instructions per delivery`);
+    }
+    const sorted = [...perDelivery].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    console.log(`admin ${chosen.admin ? 'on' : 'off'}: median ${median.toFixed(0)} instructions per delivery (${String(chosen.subscribers)} subscribers x ${String(chosen.messages)} messages)`);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+await main();
