@@ -14,9 +14,10 @@ import { PublishLimiter } from './api/publish-limiter.js';
 import type { AppManager } from './apps/app-manager.js';
 import type { CachedAppStore } from './apps/cached-app-store.js';
 import { createApps } from './apps/create-apps.js';
+import { APP_CHANGED } from './apps/app-changed.js';
 import type { Broker, BrokerHandlers } from './cluster/broker.js';
 import type { ClusterState } from './cluster/cluster-state.js';
-import { clusterDriverOf, connectCluster } from './cluster/drivers.js';
+import { clusterDriverOf, connectCluster, type ClusterConnector } from './cluster/drivers.js';
 import type { Config } from './config/schema.js';
 import { AddressLimits } from './core/address-limits.js';
 import { CoreCounters } from './core/core-counters.js';
@@ -52,6 +53,11 @@ export interface SwitchboardOptions {
   readonly adminListener?: boolean;
   /** The logger's output when it is a LogWriter (the command line's), for the log metrics. */
   readonly logOutput?: LogOutputStats;
+  /**
+   * Builds the broker and the shared state instead of the configured driver: tests run several
+   * nodes in one process on one MemoryBus this way.
+   */
+  readonly cluster?: ClusterConnector;
 }
 
 /** How long the node holding an HTTP session has to answer a request relayed to it. */
@@ -127,12 +133,12 @@ export class Switchboard {
     // Read first: a bad TLS file stops the start before anything is connected.
     const tls = await readListenerTls(config, now());
     // The broker is built first and forwards to the engine once the engine exists.
-    const relay: { engine?: Engine; remoteSessions?: RemoteSessions; broker?: Broker } = {};
+    const relay: { engine?: Engine; broker?: Broker } = {};
     const { store: apps, manager: appManager, cache: appCache } = await createApps(config, {
       logger,
       now,
       publish: async ({ id, keys }) => {
-        await relay.broker?.publishControl({ v: 1, type: 'app-changed', appId: id, keys });
+        await relay.broker?.control.tell(APP_CHANGED, { appId: id, keys: [...keys] });
       },
       liveAppIds: () => relay.engine?.connectedAppIds() ?? [],
     });
@@ -140,16 +146,10 @@ export class Switchboard {
     const metrics = new NodeMetrics();
     const counters = new CoreCounters(metrics.observeStateOperation);
 
-    const handlers: BrokerHandlers = {
-      onPublication: (publication) => relay.engine?.onPublication(publication),
-      onControl: (message) => {
-        if (message.type === 'terminate-user') relay.engine?.onControl(message);
-        else if (message.type === 'app-changed') void appCache?.invalidate(message.appId, message.keys);
-        else relay.remoteSessions?.onControl(message);
-      },
-    };
+    const handlers: BrokerHandlers = { onPublication: (publication) => relay.engine?.onPublication(publication) };
     const nodeId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-    const { broker, state } = await connectCluster({ config, nodeId, handlers, now, logger });
+    const { broker, state } = await (options.cluster ?? connectCluster)({ config, nodeId, handlers, now, logger });
+    broker.control.handle(APP_CHANGED, ({ appId, keys }) => void appCache?.invalidate(appId, keys));
     const engine = new Engine({
       apps,
       broker,
@@ -199,17 +199,17 @@ export class Switchboard {
     });
     const directory = new LocalSessionDirectory(config.httpTransports.maxSessionsPerApp);
     const registry = state.sessions;
-    if (registry !== undefined) {
-      relay.remoteSessions = new RemoteSessions({
-        nodeId,
-        broker,
-        directory,
-        logger,
-        deadlineMs: REMOTE_SESSION_DEADLINE_MS,
-        maxBufferedBytes: config.httpTransports.maxQueuedBytes,
-      });
-    }
-    const cluster = registry === undefined || relay.remoteSessions === undefined ? undefined : { registry, remote: relay.remoteSessions };
+    const remote =
+      registry === undefined
+        ? undefined
+        : new RemoteSessions({
+            control: broker.control,
+            directory,
+            logger,
+            deadlineMs: REMOTE_SESSION_DEADLINE_MS,
+            maxBufferedBytes: config.httpTransports.maxQueuedBytes,
+          });
+    const cluster = registry === undefined || remote === undefined ? undefined : { registry, remote };
     const httpTransports = config.httpTransports.enabled
       ? createHttpTransports(config, { engine, scheduler, logger, directory, cluster, resolveClient, addressLimits })
       : undefined;
@@ -313,7 +313,7 @@ export class Switchboard {
    */
   async announceAppChange(appId: string, keys: readonly string[]): Promise<void> {
     await this.#appCache?.invalidate(appId, keys);
-    await this.#broker.publishControl({ v: 1, type: 'app-changed', appId, keys });
+    await this.#broker.control.tell(APP_CHANGED, { appId, keys: [...keys] });
   }
 
   /** The app store's cache; undefined when apps come from the config file. */

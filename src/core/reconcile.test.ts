@@ -89,7 +89,7 @@ function fixture(): Fixture {
       subscriptionCountThrottle: { threshold: 100, intervalMs: 1_000 },
     },
     hub: new Hub(),
-    routes: new ChannelRoutes(new MemoryBroker(), () => undefined),
+    routes: new ChannelRoutes(MemoryBroker.alone({ nodeId: 'node', logger: silentLogger }, { onPublication: () => undefined }), () => undefined),
     state,
     transitions: new Transitions({ channels: state.channels, apps, webhooks, logger: silentLogger, now: Date.now, delayMs: 1_000 }),
     subscriptionCounts: new SubscriptionCounts({ threshold: 100, intervalMs: 1_000 }, webhooks, publish),
