@@ -13,11 +13,11 @@ import { AdminListenError } from './admin/admin-listener.js';
 import { ConfigError, loadConfig, type LoadOptions } from './config/load.js';
 import { redactConfig } from './config/redact.js';
 import { EnvError } from './config/env.js';
-import type { LogWriter } from './core/log-writer.js';
-import { createStdoutLogger, type Logger } from './core/logger.js';
+import type { LogWriter } from './shared/log-writer.js';
+import { createStdoutLogger, type Logger } from './shared/logger.js';
 import { loadTls, TlsFileError, tlsFilesOf } from './http/tls-files.js';
 import type { Switchboard } from './server.js';
-import { VERSION } from './version.js';
+import { VERSION } from './shared/version.js';
 
 const START_OPTIONS = `Options for start:
   --config FILE      JSON config file (also SWITCHBOARD_CONFIG)
@@ -57,7 +57,6 @@ Commands:
   apps ...           Manage the apps in the app store: list, get, create, update, delete,
                      rotate-secret (switchboard apps --help)
   migrate            Create or migrate the app store's table (appStore.url)
-  bench              Benchmark against the baseline (source checkout; see bench/README.md)
 
 ${START_OPTIONS}
 
@@ -234,8 +233,6 @@ export async function main(argv: string[]): Promise<void> {
     // Loaded on demand: the database drivers are not needed by the other commands.
     if (command === 'apps') return await (await import('./cli-apps.js')).appsCommand(rest);
     if (command === 'migrate') return await (await import('./cli-apps.js')).migrateCommand(rest);
-    // Loaded on demand: the benchmark is a development tool, not part of the server.
-    if (command === 'bench') return await (await import('../bench/main.js')).runBench(rest);
   } catch (error) {
     // Lines logged before the failure (the development app warning, say) are written first.
     await logOutput?.flush(LOG_FLUSH_TIMEOUT_MS);

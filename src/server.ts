@@ -22,8 +22,8 @@ import type { Config } from './config/schema.js';
 import { AddressLimits } from './core/address-limits.js';
 import { CoreCounters } from './core/core-counters.js';
 import { Engine } from './core/engine.js';
-import type { LogOutputStats } from './core/log-writer.js';
-import { createLogger, type Logger } from './core/logger.js';
+import type { LogOutputStats } from './shared/log-writer.js';
+import { createLogger, type Logger } from './shared/logger.js';
 import { AcceptGuard } from './http/accept-guard.js';
 import { createClientResolver } from './http/remote-address.js';
 import type { CertificateReloader, ReloadOutcome } from './http/certificate-reloader.js';
@@ -37,7 +37,7 @@ import { HttpEndpoint, type HttpEndpointOptions } from './transports/http/http-e
 import { RemoteSessions } from './transports/http/remote-sessions.js';
 import { LocalSessionDirectory } from './transports/http/session-directory.js';
 import { WebSocketEndpoint } from './transports/websocket-endpoint.js';
-import { VERSION } from './version.js';
+import { VERSION } from './shared/version.js';
 import { createWebhooks, type Webhooks } from './webhooks/create-webhooks.js';
 import type { WebhookMetrics } from './webhooks/metrics.js';
 

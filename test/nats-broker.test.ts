@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { brokerContract } from '../src/cluster/broker.contract.js';
 import type { BrokerHandlers, Publication } from '../src/cluster/broker.js';
 import { NatsBroker } from '../src/cluster/nats/nats-broker.js';
-import { silentLogger } from '../src/core/logger.js';
+import { silentLogger } from '../src/shared/logger.js';
 import { RawJson } from '../src/protocol/raw-json.js';
 import { uniqueNatsPrefix } from './helpers/nats.js';
 import { PrivateNatsServer } from './helpers/nats-server.js';

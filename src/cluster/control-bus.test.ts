@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { z } from 'zod';
-import { silentLogger } from '../core/logger.js';
+import { silentLogger } from '../shared/logger.js';
 import { decodeControl, encodeControl } from './bus-codec.js';
 import { AskError } from './control-bus.js';
 import { controlKind, requestKind } from './control-kind.js';

@@ -14,7 +14,7 @@
  * kind, or of another wire version, is logged as a warning naming the sending node, once per node
  * and cause: nodes of different releases sharing a bus show up in the logs, not as silence.
  */
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { CONTROL_WIRE_VERSION, type ControlEnvelope, type DecodedControl } from './bus-codec.js';
 import type { ControlKind, RequestKind } from './control-kind.js';
 

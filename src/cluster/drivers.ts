@@ -3,7 +3,7 @@
  * ClusterState. An unknown or unavailable driver fails at boot.
  */
 import type { Config } from '../config/schema.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { Broker, BrokerHandlers } from './broker.js';
 import type { ClusterState } from './cluster-state.js';
 import { MemoryBroker } from './memory-broker.js';
@@ -12,7 +12,7 @@ import { NatsBroker } from './nats/nats-broker.js';
 import { createNatsClusterState } from './nats/nats-cluster-state.js';
 import { RedisBroker } from './redis/redis-broker.js';
 import { createRedisClusterState } from './redis/redis-cluster-state.js';
-import { redisTargetOf } from './redis/redis-target.js';
+import { redisTargetOf } from '../config/redis-target.js';
 
 export type ClusterDriver = 'memory' | 'redis' | 'nats';
 

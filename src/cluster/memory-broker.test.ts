@@ -1,4 +1,4 @@
-import { silentLogger } from '../core/logger.js';
+import { silentLogger } from '../shared/logger.js';
 import { brokerContract } from './broker.contract.js';
 import { MemoryBus } from './memory-broker.js';
 

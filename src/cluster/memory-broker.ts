@@ -6,7 +6,7 @@
  * publisher, delivered asynchronously, and through the wire codec (a receiving node gets its own
  * decoded copy, not the sender's objects).
  */
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { Broker, BrokerHandlers, Publication } from './broker.js';
 import { decodeControl, decodePublication, encodeControl, encodePublication } from './bus-codec.js';
 import { ControlBus } from './control-bus.js';

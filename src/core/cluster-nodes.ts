@@ -9,7 +9,7 @@
  * heartbeat and the upkeep, and the changes are logged once the store answers again.
  */
 import type { NodeMembership } from '../cluster/ownership.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../shared/logger.js';
 
 export class ClusterNodes {
   readonly #membership: NodeMembership;

@@ -19,7 +19,7 @@ import { CoreCounters } from './core-counters.js';
 import type { Subscription } from './connection.js';
 import type { EngineContext } from './engine-context.js';
 import { Hub } from './hub.js';
-import { silentLogger } from './logger.js';
+import { silentLogger } from '../shared/logger.js';
 import { reconcile, type LiveConnection, type LiveConnections } from './reconcile.js';
 import { SubscriptionCounts } from './subscription-counts.js';
 import { Transitions } from './transitions.js';

@@ -15,7 +15,7 @@
  * refused at once.
  */
 import type { Subscription } from '@nats-io/transport-node';
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '../../shared/logger.js';
 import type { Broker, BrokerHandlers, Publication } from '../broker.js';
 import { decodeControl, decodePublication, encodeControl, encodePublication } from '../bus-codec.js';
 import { ControlBus } from '../control-bus.js';

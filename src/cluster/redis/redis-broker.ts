@@ -6,13 +6,13 @@
  * the client re-subscribes every channel it had.
  */
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '../../shared/logger.js';
 import type { Broker, BrokerHandlers, Publication } from '../broker.js';
 import { decodeControl, decodePublication, encodeControl, encodePublication } from '../bus-codec.js';
 import { ControlBus } from '../control-bus.js';
 import { RedisKeys } from './keys.js';
 import { connectRedis } from './redis-client.js';
-import type { RedisTarget } from './redis-target.js';
+import type { RedisTarget } from '../../config/redis-target.js';
 
 export interface RedisBrokerOptions {
   readonly target: RedisTarget;

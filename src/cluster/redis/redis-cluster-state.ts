@@ -4,8 +4,8 @@
  * claims its entries and removes them through the normal operations (see ownership.ts).
  */
 import type { Redis } from 'ioredis';
-import { FailureLog } from '../../core/failure-log.js';
-import type { Logger } from '../../core/logger.js';
+import { FailureLog } from '../../shared/failure-log.js';
+import type { Logger } from '../../shared/logger.js';
 import type { CachedEvent, ChannelCache } from '../channel-cache.js';
 import type { ClusterState } from '../cluster-state.js';
 import type { ConnectionState } from '../connection-state.js';
@@ -14,7 +14,7 @@ import type { SessionRegistry } from '../session-registry.js';
 import type { UserState } from '../user-state.js';
 import { RedisKeys } from './keys.js';
 import { connectRedis, MAX_RECONNECT_DELAY_MS } from './redis-client.js';
-import type { RedisTarget } from './redis-target.js';
+import type { RedisTarget } from '../../config/redis-target.js';
 import { RedisChannelState } from './redis-channel-state.js';
 import { RedisSessionRegistry } from './redis-session-registry.js';
 import {

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ControlBus } from '../../cluster/control-bus.js';
 import type { ControlKind } from '../../cluster/control-kind.js';
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '../../shared/logger.js';
 import { ReceiveResponse } from './receive-response.js';
 import { StreamBudget, type ReceiveKind, type Receiver } from './receiver.js';
 import type { SessionDirectory } from './session-directory.js';
