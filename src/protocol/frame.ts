@@ -9,6 +9,7 @@ export class Frame {
   readonly text: string;
   #websocket: Buffer | undefined;
   #quoted: string | undefined;
+  #size: number | undefined;
 
   constructor(text: string) {
     this.text = text;
@@ -24,8 +25,13 @@ export class Frame {
     return (this.#quoted ??= JSON.stringify(this.text));
   }
 
-  /** Approximate memory held by this frame per queue entry, for buffer accounting. */
+  /**
+   * The bytes `text` takes on the wire (UTF-8), for buffer accounting (websocket.maxBufferedBytes,
+   * the HTTP sessions' queues) and the sent-bytes counters: counted once per frame, whatever the
+   * number of recipients. Not `text.length`, which counts UTF-16 units: a non-ASCII payload takes
+   * up to 3 bytes per unit, and the caps would hold only a third of what they say.
+   */
   get size(): number {
-    return this.text.length;
+    return (this.#size ??= Buffer.byteLength(this.text, 'utf8'));
   }
 }

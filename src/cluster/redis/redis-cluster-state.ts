@@ -28,6 +28,10 @@ import {
   REMOVE_USER,
   SET_CACHE,
 } from './scripts.js';
+import { z } from 'zod';
+import { parseStored } from '../stored-json.js';
+
+const cachedEvent = z.object({ event: z.string(), data: z.string() });
 
 export interface RedisStateOptions {
   readonly target: RedisTarget;
@@ -119,8 +123,8 @@ class RedisCache implements ChannelCache {
     const result = (await GET_CACHE.run(this.redis, [this.keys.cache(appId, channel)], [])) as [string?, number?];
     const [json, ttlMs] = result;
     if (json === undefined || ttlMs === undefined || ttlMs <= 0) return undefined;
-    const stored = JSON.parse(json) as { event: string; data: string };
-    return { event: stored.event, data: stored.data, ttlMs };
+    const stored = parseStored(json, cachedEvent);
+    return stored === undefined ? undefined : { event: stored.event, data: stored.data, ttlMs };
   }
 
   async claimMiss(appId: string, channel: string, windowMs: number): Promise<boolean> {
