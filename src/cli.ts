@@ -256,5 +256,7 @@ export async function main(argv: string[]): Promise<void> {
     if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') fail(error.message);
     throw error;
   }
+  // Once a command of the package; the benchmark now runs from a source checkout only.
+  if (command === 'bench') fail('the benchmark is not part of the package: in a source checkout, run npm run bench -- [options] (see bench/README.md)');
   fail(`unknown command "${command}"\n\n${USAGE}`);
 }
