@@ -17,15 +17,15 @@ export async function recordScreenshot(page: Page, example: string, file = 'scre
 }
 
 /** Latency figures in milliseconds, with what they were measured over. */
-export interface LatencyFigures {
+export type LatencyFigures = {
   readonly samples: number;
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
-}
+};
 
 /** Merges `figures` under `key` into examples/figures.json (the tests that record run one at a time). */
-export async function recordFigures(key: string, figures: LatencyFigures & Record<string, unknown>): Promise<void> {
+export async function recordFigures(key: string, figures: LatencyFigures & Readonly<Record<string, unknown>>): Promise<void> {
   if (!RECORDING) return;
   let all: Record<string, unknown> = {};
   try {
