@@ -129,7 +129,8 @@ async function open(name: string): Promise<void> {
   awareness.setLocalStateField('user', { id: me, name, colour: colourOf(me) });
   const publishCursor = (): void => {
     const head = Y.createRelativePositionFromTypeIndex(text, textarea.selectionEnd);
-    awareness.setLocalStateField('cursor', { head: Y.relativePositionToJSON(head) });
+    const json: unknown = Y.relativePositionToJSON(head);
+    awareness.setLocalStateField('cursor', { head: json });
   };
   for (const event of ['input', 'keyup', 'click', 'select', 'focus']) textarea.addEventListener(event, publishCursor);
   textarea.addEventListener('scroll', drawCursors);

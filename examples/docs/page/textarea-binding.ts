@@ -36,7 +36,7 @@ function shifted(position: number, delta: readonly { insert?: unknown; delete?: 
 }
 
 export function bindTextarea(text: Y.Text, textarea: HTMLTextAreaElement): void {
-  textarea.value = text.toString();
+  textarea.value = text.toJSON();
   let shown = textarea.value;
 
   textarea.addEventListener('input', () => {
@@ -54,7 +54,7 @@ export function bindTextarea(text: Y.Text, textarea: HTMLTextAreaElement): void 
     const focused = document.activeElement === textarea;
     const start = shifted(textarea.selectionStart, delta);
     const end = shifted(textarea.selectionEnd, delta);
-    textarea.value = text.toString();
+    textarea.value = text.toJSON();
     shown = textarea.value;
     if (focused) textarea.setSelectionRange(start, end);
   });

@@ -81,8 +81,13 @@ export class YjsChannel {
     this.#drain();
   }
 
-  readonly #drain = (): void => {
+  readonly #onTimer = (): void => {
     this.#timer = undefined;
+    this.#drain();
+  };
+
+  /** Sends what the rate allows now, and sets a timer for the rest (one at a time). */
+  #drain(): void {
     if (!this.#channel.subscribed) return;
     const now = performance.now();
     this.#sentAt = this.#sentAt.filter((at) => now - at < 1_000);
@@ -93,8 +98,8 @@ export class YjsChannel {
       this.#sentAt.push(now);
     }
     const oldest = this.#sentAt[0];
-    if (this.#queue.length > 0 && oldest !== undefined) this.#timer ??= setTimeout(this.#drain, oldest + 1_000 - now);
-  };
+    if (this.#queue.length > 0 && oldest !== undefined && this.#timer === undefined) this.#timer = setTimeout(this.#onTimer, oldest + 1_000 - now);
+  }
 
   /** Sends what waited for the subscription (call on pusher:subscription_succeeded). */
   flush(): void {
