@@ -17,8 +17,8 @@ export interface OpenedPage {
 
 export interface Chromium {
   readonly browser: Browser;
-  /** Opens `url` in a new context (a new "device"). */
-  open(url: string): Promise<OpenedPage>;
+  /** Opens `url` in a new context (a new "device"); `beforeLoad` can attach listeners first. */
+  open(url: string, beforeLoad?: (page: Page) => void): Promise<OpenedPage>;
   close(): Promise<void>;
 }
 
@@ -43,11 +43,12 @@ export async function launchChromium(): Promise<Chromium> {
   });
   return {
     browser,
-    open: async (url) => {
+    open: async (url, beforeLoad) => {
       const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
+      beforeLoad?.(page);
       await page.goto(url);
       return { page, errors, close: () => context.close() };
     },
