@@ -138,7 +138,9 @@ async function retryConnect(port: number): Promise<WebSocket> {
 function subscribe(port: number): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(`ws://127.0.0.1:${String(port)}/app/${APP.key}?protocol=7`);
-    socket.once('error', reject);
+    // Every error rejects (a no-op once subscribed): a reset after `terminate` or the server's
+    // SIGTERM must not surface as an uncaught exception that ends the measurement.
+    socket.on('error', reject);
     socket.on('message', (data: Buffer) => {
       const text = data.toString();
       if (text.includes('pusher:connection_established')) {
