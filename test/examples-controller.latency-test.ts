@@ -113,12 +113,12 @@ describe('controller example: phone to display in Chromium', () => {
         assert.match((await display.page.locator('#figures').textContent()) ?? '', new RegExp(`Inputs drawn: ${sent} `));
         assert.deepEqual([...display.errors, ...phone.errors], []);
 
-        await recordFigures(`controller-${transport}`, figures);
         if (transport === 'ws') {
           await recordScreenshot(display.page, 'controller');
           await recordScreenshot(phone.page, 'controller', 'phone.png');
         }
         assert.ok(figures.p99 < P99_BUDGET_MS, `input-to-render p99 ${figures.p99} ms over ${latencies.length} inputs (budget ${P99_BUDGET_MS} ms)`);
+        await recordFigures(`controller-${transport}`, figures);
       } finally {
         await display.close();
         await phone.close();
