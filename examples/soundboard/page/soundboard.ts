@@ -8,7 +8,7 @@
  * machine's clock) is kept on `window.soundLatencies` for the tests, and shown.
  */
 import type { Channel, PresenceChannel } from 'pusher-js';
-import { byId, connect, loadConfig, roomName, showConnectionState } from '../../shared/page/connect.js';
+import { byId, connect, loadConfig, randomId, roomName, showConnectionState } from '../../shared/page/connect.js';
 import { playTone } from './tone.js';
 
 const PADS = 16;
@@ -40,7 +40,7 @@ Reflect.set(window, 'soundLatencies', soundLatencies);
 function userId(): string {
   const stored = sessionStorage.getItem('soundboard-user');
   if (stored !== null) return stored;
-  const created = crypto.randomUUID().replaceAll('-', '');
+  const created = randomId();
   sessionStorage.setItem('soundboard-user', created);
   return created;
 }
