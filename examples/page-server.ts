@@ -21,8 +21,8 @@ export interface PageServerOptions {
   /** examples/<name>/page */
   readonly pageDir: string;
   readonly bundles: Bundles;
-  /** Served as /config.json to the pages. */
-  readonly config: { readonly key: string; readonly host: string; readonly port: number };
+  /** Served as /config.json to the pages (Switchboard is on the pages' host, on this port). */
+  readonly config: { readonly key: string; readonly port: number };
   readonly authorizer: ChannelAuthorizer;
   readonly backend: BackendRoutes | undefined;
 }

@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEVELOPMENT_APP, parseConfig } from '../src/config/load.js';
+import { networkInterfaces } from 'node:os';
+import { DEVELOPMENT_APP, isLoopbackHost, parseConfig } from '../src/config/load.js';
 import { createStdoutLogger, type Logger } from '../src/core/logger.js';
 import { Switchboard } from '../src/server.js';
 import { ChannelAuthorizer } from './auth.js';
@@ -27,6 +28,7 @@ export const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta
 export const EXAMPLE_CLIENT_EVENTS_PER_SECOND = 100;
 
 export interface ExampleOptions {
+  /** The interface both servers listen on; beyond loopback the app gets a random secret. */
   readonly host?: string | undefined;
   /** Switchboard's port (0: any free one). */
   readonly port?: number | undefined;
@@ -45,10 +47,22 @@ export interface RunningExample {
   close(): Promise<void>;
 }
 
+/** An address others can open for `host`: for "all interfaces", this machine's first LAN address. */
+function addressToOpen(host: string): string {
+  if (host !== '0.0.0.0' && host !== '::') return host.includes(':') ? `[${host}]` : host;
+  const lan = Object.values(networkInterfaces())
+    .flat()
+    .find((entry) => entry !== undefined && entry.family === 'IPv4' && !entry.internal);
+  return lan?.address ?? '127.0.0.1';
+}
+
 export async function startExample(name: string, options: ExampleOptions): Promise<RunningExample> {
   const example = exampleNamed(name);
   const host = options.host ?? '127.0.0.1';
-  const app = { ...DEVELOPMENT_APP, clientEventsPerSecond: EXAMPLE_CLIENT_EVENTS_PER_SECOND };
+  // The development app's well-known secret is for loopback only; a phone on the local network
+  // needs the servers beyond it, with a secret nobody knows (only this process signs).
+  const secret = isLoopbackHost(host) ? DEVELOPMENT_APP.secret : randomBytes(32).toString('hex');
+  const app = { ...DEVELOPMENT_APP, secret, clientEventsPerSecond: EXAMPLE_CLIENT_EVENTS_PER_SECOND };
   const config = parseConfig({ host, port: options.port ?? 6001, admin: { enabled: false }, apps: [app] });
   const pageDir = join(EXAMPLES_DIR, example.name, 'page');
   const bundles = await bundlePages(pageDir, example.pages.map((page) => page.page));
@@ -61,7 +75,7 @@ export async function startExample(name: string, options: ExampleOptions): Promi
         example,
         pageDir,
         bundles,
-        config: { key: app.key, host, port: address.port },
+        config: { key: app.key, port: address.port },
         authorizer: new ChannelAuthorizer(app, host, address.port),
         backend: example.backend?.(),
       },
@@ -69,9 +83,10 @@ export async function startExample(name: string, options: ExampleOptions): Promi
       options.pagePort ?? 6080,
     );
     const room = options.room ?? randomBytes(4).toString('hex');
+    const origin = `http://${addressToOpen(host)}:${new URL(pages.origin).port}`;
     return {
-      urls: example.pages.map((page) => ({ role: page.role, url: `${pages.origin}/${page.page}.html?room=${room}` })),
-      origin: pages.origin,
+      urls: example.pages.map((page) => ({ role: page.role, url: `${origin}/${page.page}.html?room=${room}` })),
+      origin,
       switchboardPort: address.port,
       close: async () => {
         await pages.close();
@@ -91,6 +106,8 @@ and prints the address to open for each role. Examples:
 ${EXAMPLES.map((example) => `  ${example.name.padEnd(12)} ${example.title}`).join('\n')}
 
 Options:
+  --host HOST        Interface both listen on (default 127.0.0.1); beyond loopback, e.g.
+                     0.0.0.0 to open the pages on a phone, the app gets a random secret
   --port PORT        Switchboard's port (default 6001)
   --page-port PORT   The pages' port (default 6080)
   --room NAME        The room the printed addresses join (default: a random one)
@@ -114,7 +131,7 @@ export async function exampleCommand(argv: readonly string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
-    options: { port: { type: 'string' }, 'page-port': { type: 'string' }, room: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { host: { type: 'string' }, port: { type: 'string' }, 'page-port': { type: 'string' }, room: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help === true) {
     process.stdout.write(`${USAGE}\n`);
@@ -128,6 +145,7 @@ export async function exampleCommand(argv: readonly string[]): Promise<void> {
   const { logger, output } = createStdoutLogger('warn');
   const running = await startExample(name, {
     logger,
+    host: values.host,
     port: portOption(values.port, '--port'),
     pagePort: portOption(values['page-port'], '--page-port'),
     room: values.room,

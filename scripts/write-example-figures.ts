@@ -15,6 +15,8 @@ interface Figures {
   readonly p99: number;
   readonly max: number;
   readonly measuredAt: string;
+  readonly loadAverage?: number;
+  readonly cores?: number;
   readonly movesPerSecond?: number;
   readonly sentPerSecond?: number;
 }
@@ -35,7 +37,10 @@ for (const [key, what] of ROWS) {
   lines.push(`| ${what}${rate} | ${figures.samples} | ${figures.p50} ms | ${figures.p99} ms | ${figures.max} ms |`);
 }
 const dates = ROWS.map(([key]) => all[key]?.measuredAt.slice(0, 10) ?? '');
-lines.push('', `Measured on ${[...new Set(dates)].join(', ')} by \`npm run examples:record\`, everything on one machine (loopback).`);
+const loads = ROWS.flatMap(([key]) => all[key]?.loadAverage ?? []);
+const cores = all[ROWS[0]?.[0] ?? '']?.cores;
+const load = loads.length === 0 || cores === undefined ? '' : `, ${cores} cores with a load average of ${Math.min(...loads)} to ${Math.max(...loads)}`;
+lines.push('', `Measured on ${[...new Set(dates)].join(', ')} by \`npm run examples:record\`, everything on one machine (loopback${load}).`);
 
 const readme = await readFile(README, 'utf8');
 const start = readme.indexOf(START);

@@ -4,6 +4,7 @@
  * examples/figures.json. Ordinary test runs record nothing, so they leave the checkout unchanged.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT } from './cli.js';
@@ -33,7 +34,8 @@ export async function recordFigures(key: string, figures: LatencyFigures & Reado
   } catch (error) {
     if (!(error instanceof Error && 'code' in error && error.code === 'ENOENT')) throw error;
   }
-  all[key] = { ...figures, measuredAt: new Date().toISOString() };
+  // The machine's load when measured: the figures of a busy machine are not those of a quiet one.
+  all[key] = { ...figures, measuredAt: new Date().toISOString(), loadAverage: Math.round((loadavg()[0] ?? 0) * 10) / 10, cores: availableParallelism() };
   await writeFile(FIGURES_FILE, `${JSON.stringify(all, null, 2)}\n`);
 }
 

@@ -15,7 +15,7 @@ import type { Channel, PresenceChannel } from 'pusher-js';
 import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import { readSyncMessage, writeSyncStep1, writeUpdate } from 'y-protocols/sync';
 import * as Y from 'yjs';
-import { byId, connect, loadConfig, roomName, showConnectionState } from '../../shared/page/connect.js';
+import { byId, connect, loadConfig, randomId, roomName, showConnectionState } from '../../shared/page/connect.js';
 import { CursorLayer, type RemoteCursor } from './cursors.js';
 import { DocumentBackend } from './document-backend.js';
 import { bindTextarea } from './textarea-binding.js';
@@ -49,7 +49,7 @@ function isPresenceChannel(channel: Channel): channel is PresenceChannel {
 function userId(): string {
   const stored = sessionStorage.getItem('docs-user');
   if (stored !== null) return stored;
-  const created = crypto.randomUUID().replaceAll('-', '');
+  const created = randomId();
   sessionStorage.setItem('docs-user', created);
   return created;
 }

@@ -9,6 +9,7 @@
  */
 import { fromBase64, toBase64 } from 'lib0/buffer';
 import type { PresenceChannel } from 'pusher-js';
+import { randomId } from '../../shared/page/connect.js';
 
 export type MessageKind = 'sync' | 'awareness';
 
@@ -58,7 +59,7 @@ export class YjsChannel {
   #sentAt: number[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #nextId = 0;
-  readonly #prefix = crypto.randomUUID().slice(0, 8);
+  readonly #prefix = randomId().slice(0, 8);
 
   /** `onMessage` gets each whole message, with the sender's presence user id. */
   constructor(channel: PresenceChannel, onMessage: (kind: MessageKind, message: Uint8Array, from: string) => void) {

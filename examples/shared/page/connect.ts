@@ -1,8 +1,8 @@
 /**
  * Browser side, shared by the examples: connects pusher-js to the Switchboard the runner started,
- * with only the public pusher-js API. The runner serves `/config.json` (the app key and where
- * Switchboard listens) and the auth endpoint `/pusher/auth` on the page's own origin, as a user's
- * backend would.
+ * with only the public pusher-js API. The runner serves `/config.json` (the app key and
+ * Switchboard's port, on the same host as the page) and the auth endpoint `/pusher/auth` on the
+ * page's own origin, as a user's backend would.
  *
  * `?transport=xhr_streaming` (or `xhr_polling`, `ws`) in the page's address restricts pusher-js to
  * that transport, to try the HTTP fallbacks a client behind a WebSocket-blocking proxy would use.
@@ -12,7 +12,6 @@ import Pusher, { type Channel } from 'pusher-js';
 /** What the runner serves at /config.json. */
 export interface ExampleConfig {
   readonly key: string;
-  readonly host: string;
   readonly port: number;
 }
 
@@ -49,9 +48,9 @@ export function connect(config: ExampleConfig, auth: AuthParams = {}): Pusher {
   const transport = requestedTransport();
   return new Pusher(config.key, {
     cluster: 'local',
-    wsHost: config.host,
+    wsHost: location.hostname,
     wsPort: config.port,
-    httpHost: config.host,
+    httpHost: location.hostname,
     httpPort: config.port,
     httpPath: '/pusher',
     forceTLS: false,
@@ -85,4 +84,9 @@ export function byId<T extends HTMLElement>(id: string, type: new () => T): T {
   const element = document.getElementById(id);
   if (!(element instanceof type)) throw new Error(`the page has no <${type.name}> #${id}`);
   return element;
+}
+
+/** A random id of 32 hex digits (crypto.randomUUID is for secure contexts; a LAN address is not one). */
+export function randomId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }

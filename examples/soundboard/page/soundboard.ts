@@ -8,7 +8,7 @@
  * machine's clock) is kept on `window.soundLatencies` for the tests, and shown.
  */
 import type { Channel, PresenceChannel } from 'pusher-js';
-import { byId, connect, loadConfig, roomName, showConnectionState } from '../../shared/page/connect.js';
+import { byId, connect, loadConfig, randomId, roomName, showConnectionState } from '../../shared/page/connect.js';
 import { playTone } from './tone.js';
 
 const PADS = 16;
@@ -40,7 +40,7 @@ Reflect.set(window, 'soundLatencies', soundLatencies);
 function userId(): string {
   const stored = sessionStorage.getItem('soundboard-user');
   if (stored !== null) return stored;
-  const created = crypto.randomUUID().replaceAll('-', '');
+  const created = randomId();
   sessionStorage.setItem('soundboard-user', created);
   return created;
 }
@@ -102,17 +102,19 @@ async function join(name: string): Promise<void> {
   channel.bind('pusher:member_removed', refresh);
 
   for (const [pad, button] of pads.entries()) {
-    button.addEventListener('pointerdown', () => {
+    button.addEventListener('pointerdown', (event) => {
       playTone(audio, pad);
       light(pad, 'you');
-      if (channel.subscribed) channel.trigger('client-press', { pad, at: Date.now() } satisfies Press);
+      // When the finger went down (the event's timeStamp is on performance.now()'s clock).
+      const at = Date.now() - (performance.now() - event.timeStamp);
+      if (channel.subscribed) channel.trigger('client-press', { pad, at } satisfies Press);
     });
   }
 
   channel.bind('client-press', (press: Press, metadata?: { user_id?: string }) => {
     if (!Number.isInteger(press.pad) || press.pad < 0 || press.pad >= PADS) return;
     playTone(audio, press.pad);
-    const latency = Date.now() - press.at;
+    const latency = Math.round(Date.now() - press.at);
     soundLatencies.push(latency);
     const member: unknown = metadata?.user_id === undefined ? undefined : channel.members.get(metadata.user_id);
     const by = (member as Member | undefined)?.info.name ?? 'someone';
