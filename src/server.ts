@@ -29,8 +29,10 @@ import type { CertificateReloader, ReloadOutcome } from './http/certificate-relo
 import { healthRoutes, type HttpServerOptions } from './http/http-server.js';
 import { createMainListener, readListenerTls } from './http/main-listener.js';
 import { Router } from './http/router.js';
+import { ConsoleBus } from './observe/console-bus.js';
 import { instrumentRoutes } from './observe/instrument-routes.js';
 import { NodeMetrics } from './observe/node-metrics.js';
+import { nodeStats } from './observe/node-stats.js';
 import { FlushScheduler } from './transports/flush-scheduler.js';
 import { HttpEndpoint, type HttpEndpointOptions } from './transports/http/http-endpoint.js';
 import { RemoteSessions } from './transports/http/remote-sessions.js';
@@ -81,6 +83,7 @@ interface SwitchboardParts {
   readonly metrics: NodeMetrics;
   readonly admin: AdminListener | undefined;
   readonly dashboard: Dashboard | undefined;
+  readonly consoleBus: ConsoleBus;
   readonly appCache: CachedAppStore | undefined;
 }
 
@@ -93,6 +96,7 @@ export class Switchboard {
   readonly metrics: NodeMetrics;
   readonly #admin: AdminListener | undefined;
   readonly #dashboard: Dashboard | undefined;
+  readonly #consoleBus: ConsoleBus;
   readonly #logger: Logger;
   readonly #server: Server;
   readonly #certificates: CertificateReloader | undefined;
@@ -121,6 +125,7 @@ export class Switchboard {
     this.metrics = parts.metrics;
     this.#admin = parts.admin;
     this.#dashboard = parts.dashboard;
+    this.#consoleBus = parts.consoleBus;
     this.#appCache = parts.appCache;
   }
 
@@ -130,7 +135,7 @@ export class Switchboard {
     // Read first: a bad TLS file stops the start before anything is connected.
     const tls = await readListenerTls(config, now());
     // The broker is built first and forwards to the engine once the engine exists.
-    const relay: { engine?: Engine; remoteSessions?: RemoteSessions; broker?: Broker; dashboard?: Dashboard | undefined } = {};
+    const relay: { engine?: Engine; remoteSessions?: RemoteSessions; broker?: Broker; consoleBus?: ConsoleBus } = {};
     const nodeId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     // The debug console's tap: nobody watches until a console opens (core/debug-tap.ts).
     const tap = new DebugTap(nodeId, now);
@@ -151,7 +156,7 @@ export class Switchboard {
       onControl: (message) => {
         if (message.type === 'terminate-user') relay.engine?.onControl(message);
         else if (message.type === 'app-changed') void appCache?.invalidate(message.appId, message.keys);
-        else if (message.type === 'console') relay.dashboard?.onConsoleMessage(message.body);
+        else if (message.type === 'console') relay.consoleBus?.onMessage(message.body);
         else relay.remoteSessions?.onControl(message);
       },
     };
@@ -179,6 +184,15 @@ export class Switchboard {
     });
     relay.engine = engine;
     relay.broker = broker;
+    // Debug console traffic and node status between nodes, on every node (observe/console-bus.ts).
+    const consoleBus = new ConsoleBus({
+      tap,
+      send: (body) => broker.publishControl({ v: 1, type: 'console', body }),
+      localStats: () => nodeStats(nodeId, engine),
+      logger,
+      now,
+    });
+    relay.consoleBus = consoleBus;
     appCache?.onChange((change) => engine.applyAppChange(change.id, change.app));
     const addressLimits = new AddressLimits(config.perAddress, now);
     const resolveClient = createClientResolver(config.http.trustProxy);
@@ -242,9 +256,8 @@ export class Switchboard {
     const { server, certificates } = createMainListener(serverOptions, tls, logger);
     const admin =
       (options.adminListener ?? config.admin.enabled)
-        ? createAdminListener(config, { nodeId, engine, state, apps, appManager, metrics, webhooks, tap, broker, logger, now })
+        ? createAdminListener(config, { nodeId, engine, state, apps, appManager, metrics, webhooks, tap, consoleBus, logger, now })
         : undefined;
-    relay.dashboard = admin?.dashboard;
     return new Switchboard(config, {
       nodeId,
       logger,
@@ -260,6 +273,7 @@ export class Switchboard {
       metrics,
       admin: admin?.listener,
       dashboard: admin?.dashboard,
+      consoleBus,
       appCache,
     });
   }
@@ -288,6 +302,7 @@ export class Switchboard {
     });
     this.#acceptGuard.start(this.#server);
     this.engine.start();
+    this.#consoleBus.start();
     this.#dashboard?.start();
     this.#appCache?.start();
     const address = this.address;
@@ -372,6 +387,7 @@ export class Switchboard {
     // The listener stays open while draining: /ready answers 503 to the load balancer and new
     // clients are sent away with 4200, so they reconnect to another node.
     this.#dashboard?.close();
+    this.#consoleBus.close();
     const drained = await Promise.race([this.engine.drain().then(() => 'drained' as const), deadline]);
     if (drained === 'timeout') this.#logger.warn('grace period over: cutting off what is left');
     // After the drain, so the transitions it reported are in the batches; it stops at the deadline.

@@ -1,16 +1,15 @@
 /**
  * Builds this process's admin listener (called by the composition root): metrics, readiness, the
- * apps API and the dashboard (admin/dashboard/), whose console traffic goes over the broker as
- * `console` control messages.
+ * apps API and the dashboard (admin/dashboard/).
  */
 import type { AppManager } from '../apps/app-manager.js';
 import type { AppStore } from '../apps/app-store.js';
-import type { Broker } from '../cluster/broker.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import type { Config } from '../config/schema.js';
 import type { DebugTap } from '../core/debug-tap.js';
 import type { Engine } from '../core/engine.js';
 import type { Logger } from '../core/logger.js';
+import type { ConsoleBus } from '../observe/console-bus.js';
 import type { NodeMetrics } from '../observe/node-metrics.js';
 import type { Webhooks } from '../webhooks/create-webhooks.js';
 import { AdminListener } from './admin-listener.js';
@@ -27,7 +26,7 @@ export interface AdminListenerParts {
   readonly metrics: NodeMetrics;
   readonly webhooks: Webhooks;
   readonly tap: DebugTap;
-  readonly broker: Broker;
+  readonly consoleBus: ConsoleBus;
   readonly logger: Logger;
   readonly now: () => number;
 }
@@ -43,7 +42,7 @@ export function createAdminListener(config: Config, parts: AdminListenerParts): 
     state: parts.state,
     webhookHealth: parts.webhooks.health,
     queueDepth: () => parts.webhooks.queueDepth(),
-    send: (body) => parts.broker.publishControl({ v: 1, type: 'console', body }),
+    bus: parts.consoleBus,
     logger: parts.logger,
     now: parts.now,
   });

@@ -1,8 +1,8 @@
 /**
  * Builds the dashboard served on the admin listener (called by the composition root): sessions,
- * the page, its API and console streams, the console bus that carries console traffic and node
- * status between nodes, and the overview's history. Not built under `--workers` (the primary has
- * no engine; see docs/dashboard.md).
+ * the page, its API and console streams, and the overview's history. Not built under `--workers`
+ * (the primary has no engine; see docs/dashboard.md); the console bus runs on every node, with or
+ * without a dashboard, so any node's entries reach a console open elsewhere.
  */
 import type { AppManager } from '../../apps/app-manager.js';
 import type { AppStore } from '../../apps/app-store.js';
@@ -11,11 +11,12 @@ import type { DebugTap } from '../../core/debug-tap.js';
 import type { Engine } from '../../core/engine.js';
 import type { Logger } from '../../core/logger.js';
 import type { Route } from '../../http/router.js';
-import { ConsoleBus, type ConsoleBody } from '../../observe/console-bus.js';
+import type { ConsoleBus } from '../../observe/console-bus.js';
+import { nodeStats } from '../../observe/node-stats.js';
 import { OverviewHistory } from '../../observe/overview-history.js';
 import type { WebhookHealth } from '../../webhooks/webhook-health.js';
 import { dashboardRoutes } from './dashboard-routes.js';
-import { buildOverview, localStats } from './overview.js';
+import { buildOverview } from './overview.js';
 import { sessionRoutes } from './session-routes.js';
 import { SessionStore } from './session-store.js';
 import { staticRoutes } from './static-routes.js';
@@ -30,8 +31,8 @@ export interface DashboardParts {
   readonly state: ClusterState;
   readonly webhookHealth: WebhookHealth;
   readonly queueDepth: () => Promise<number>;
-  /** Sends a console body to every other node (Broker.publishControl, type 'console'). */
-  readonly send: (body: ConsoleBody) => Promise<void>;
+  /** This node's end of the console bus (built by the composition root, on every node). */
+  readonly bus: ConsoleBus;
   readonly logger: Logger;
   readonly now: () => number;
 }
@@ -39,8 +40,6 @@ export interface DashboardParts {
 export interface Dashboard {
   readonly routes: readonly Route[];
   readonly sessions: SessionStore;
-  /** A 'console' control message's body from another node. */
-  onConsoleMessage(body: unknown): void;
   start(): void;
   close(): void;
 }
@@ -48,8 +47,8 @@ export interface Dashboard {
 export function createDashboard(parts: DashboardParts): Dashboard {
   const { nodeId, engine, now } = parts;
   const sessions = new SessionStore(now);
-  const bus = new ConsoleBus({ tap: parts.tap, send: parts.send, localStats: () => localStats(nodeId, engine), logger: parts.logger, now });
-  const history = new OverviewHistory(() => [localStats(nodeId, engine), ...bus.otherNodes().map((status) => status.stats)], now);
+  const { bus } = parts;
+  const history = new OverviewHistory(() => [nodeStats(nodeId, engine), ...bus.otherNodes().map((status) => status.stats)], now);
   const overview = (): ReturnType<typeof buildOverview> =>
     buildOverview({ ...parts, history, otherNodes: () => bus.otherNodes() });
   return {
@@ -59,14 +58,7 @@ export function createDashboard(parts: DashboardParts): Dashboard {
       ...dashboardRoutes({ apps: parts.apps, engine, state: parts.state, tap: parts.tap, overview, logger: parts.logger, now }),
     ],
     sessions,
-    onConsoleMessage: (body) => bus.onMessage(body),
-    start: () => {
-      bus.start();
-      history.start();
-    },
-    close: () => {
-      bus.close();
-      history.stop();
-    },
+    start: () => history.start(),
+    close: () => history.stop(),
   };
 }

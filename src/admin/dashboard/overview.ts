@@ -8,7 +8,7 @@
 import type { AppManager } from '../../apps/app-manager.js';
 import type { ClusterState } from '../../cluster/cluster-state.js';
 import type { Engine } from '../../core/engine.js';
-import type { NodeStats, NodeStatus } from '../../observe/console-bus.js';
+import type { NodeStatus } from '../../observe/console-bus.js';
 import type { AppSample, OverviewHistory } from '../../observe/overview-history.js';
 import type { EndpointHealth, WebhookHealth } from '../../webhooks/webhook-health.js';
 
@@ -52,19 +52,6 @@ export interface OverviewParts {
   readonly queueDepth: () => Promise<number>;
   readonly otherNodes: () => readonly NodeStatus[];
   readonly now: () => number;
-}
-
-/** This node's totals (sent to the other nodes, and the first row of the nodes table). */
-export function localStats(nodeId: string, engine: Engine): NodeStats {
-  const apps: Record<string, { connections: number; messages: number; deliveries: number }> = {};
-  for (const [appId, counters] of engine.counters.apps()) {
-    apps[appId] = { connections: 0, messages: counters.apiMessages + counters.clientEvents, deliveries: counters.deliveries };
-  }
-  for (const connection of engine.connections()) {
-    const entry = (apps[connection.app.id] ??= { connections: 0, messages: 0, deliveries: 0 });
-    entry.connections += 1;
-  }
-  return { node: nodeId, connections: engine.connectionCount, apps };
 }
 
 function withDeadline<T>(promise: Promise<T>): Promise<T | null> {
