@@ -1,8 +1,10 @@
 /**
- * The phone: the touch pad's position and the buttons, sent as client events. Each input goes out
- * at once while the send budget allows (90 per second, bursts of 10: under the app's limit of 100
- * client events per second here); past it, as on a 120 Hz touch screen, moves are coalesced (the
- * latest position wins) and sent as soon as the budget allows.
+ * The phone: the touch pad's position and the buttons, sent as client events. Every position the
+ * touch screen reports is an input, sent at once while the send budget allows (90 per second,
+ * bursts of 10: under the app's limit of 100 client events per second here); past it, as on a
+ * 120 Hz touch screen, positions are coalesced (the latest wins) and sent as soon as the budget
+ * allows. A browser whose page was busy hands over several positions in one event
+ * (getCoalescedEvents): each is still sent, with the time it happened.
  */
 import { byId, connect, loadConfig, roomName, showConnectionState } from '../../shared/page/connect.js';
 import { CHANNEL_PREFIX, epochOf, type ButtonEvent, type InputEvent } from './messages.js';
@@ -48,14 +50,17 @@ function onPointer(event: PointerEvent): void {
   if (event.type !== 'pointerdown' && event.buttons === 0 && event.pointerType === 'mouse') return;
   const box = pad.getBoundingClientRect();
   const clamp = (value: number): number => Math.min(1, Math.max(0, value));
-  seq += 1;
-  pending = {
-    seq,
-    x: clamp((event.clientX - box.left) / box.width),
-    y: clamp((event.clientY - box.top) / box.height),
-    at: epochOf(event),
-  };
-  if (timer === undefined) sendPending();
+  const coalesced = event.getCoalescedEvents();
+  for (const sample of coalesced.length > 0 ? coalesced : [event]) {
+    seq += 1;
+    pending = {
+      seq,
+      x: clamp((sample.clientX - box.left) / box.width),
+      y: clamp((sample.clientY - box.top) / box.height),
+      at: epochOf(sample),
+    };
+    if (timer === undefined) sendPending();
+  }
 }
 
 pad.addEventListener('pointerdown', (event) => {

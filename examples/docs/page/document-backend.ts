@@ -1,7 +1,7 @@
 /**
  * The page's side of the example backend's document store: loads the stored state, and saves each
  * local update, one request at a time (updates made meanwhile are merged into the next request; a
- * failed one is retried after a second).
+ * failed one is retried after a second, one the backend refused is not).
  */
 import * as Y from 'yjs';
 
@@ -39,6 +39,12 @@ export class DocumentBackend {
     this.#report('Saving…');
     try {
       const response = await fetch(this.#url, { method: 'POST', body: new Blob([Y.mergeUpdates(updates) as Uint8Array<ArrayBuffer>]), signal: AbortSignal.timeout(10_000) });
+      if (response.status >= 400 && response.status < 500) {
+        // Refused (the document is full, say): sending it again would be refused again.
+        this.#saving = false;
+        this.#report(`Not saved: ${(await response.text()).trim()} (${response.status})`);
+        return;
+      }
       if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
       this.#saving = false;
       if (this.#pending.length === 0) this.#report('Saved');
