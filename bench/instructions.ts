@@ -15,6 +15,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { Agent } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -102,6 +103,9 @@ async function countRun(settings: Settings, messages: number, folder: string, la
     { stdio: ['ignore', 'ignore', 'ignore'] },
   );
   const exited = once(child, 'exit');
+  // The publisher's own keep-alive pool, closed before the server stops: a pooled socket reset by
+  // the stopping server would otherwise surface as an uncaught ECONNRESET in the SDK's request.
+  const agent = new Agent({ keepAlive: true });
   const pid = child.pid;
   if (pid === undefined) throw new Error('valgrind did not start');
   try {
@@ -116,13 +120,14 @@ async function countRun(settings: Settings, messages: number, folder: string, la
         if (received === expected) allReceived();
       });
     }
-    const pusher = new Pusher({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port: String(port), useTLS: false });
+    const pusher = new Pusher({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port: String(port), useTLS: false, agent });
     await collect(pid, true);
     for (let index = 0; index < messages; index += 1) await pusher.trigger(CHANNEL, 'tick', { index });
     await done;
     await collect(pid, false);
     for (const socket of sockets) socket.terminate();
   } finally {
+    agent.destroy();
     child.kill('SIGTERM');
     await exited;
   }
