@@ -256,7 +256,8 @@ export async function main(argv: string[]): Promise<void> {
     if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') fail(error.message);
     throw error;
   }
-  // Once a command of the package; the benchmark now runs from a source checkout only.
+  // The benchmark and the examples run from a source checkout only: the package ships neither.
   if (command === 'bench') fail('the benchmark is not part of the package: in a source checkout, run npm run bench -- [options] (see bench/README.md)');
+  if (command === 'example') fail('the examples are not part of the package: in a source checkout, run npm run example -- <name> (see examples/README.md)');
   fail(`unknown command "${command}"\n\n${USAGE}`);
 }

@@ -6,12 +6,11 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { AdminListener } from './admin/admin-listener.js';
-import { metricsRoute, readyRoute } from './admin/admin-routes.js';
-import { appsRoutes } from './admin/apps-routes.js';
+import type { AdminListener } from './admin/admin-listener.js';
+import { createAdminListener } from './admin/create-admin-listener.js';
+import type { Dashboard } from './admin/dashboard/create-dashboard.js';
 import { apiRoutes } from './api/api-routes.js';
 import { PublishLimiter } from './api/publish-limiter.js';
-import type { AppManager } from './apps/app-manager.js';
 import type { CachedAppStore } from './apps/cached-app-store.js';
 import { createApps } from './apps/create-apps.js';
 import { APP_CHANGED } from './apps/app-changed.js';
@@ -21,6 +20,7 @@ import { clusterDriverOf, connectCluster, type ClusterConnector } from './cluste
 import type { Config } from './config/schema.js';
 import { AddressLimits } from './core/address-limits.js';
 import { CoreCounters } from './core/core-counters.js';
+import { DebugTap } from './core/debug-tap.js';
 import { Engine } from './core/engine.js';
 import type { LogOutputStats } from './shared/log-writer.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -30,8 +30,10 @@ import type { CertificateReloader, ReloadOutcome } from './http/certificate-relo
 import { healthRoutes, type HttpServerOptions } from './http/http-server.js';
 import { createMainListener, readListenerTls } from './http/main-listener.js';
 import { Router } from './http/router.js';
+import { CONSOLE, ConsoleBus } from './observe/console-bus.js';
 import { instrumentRoutes } from './observe/instrument-routes.js';
 import { NodeMetrics } from './observe/node-metrics.js';
+import { nodeStats } from './observe/node-stats.js';
 import { FlushScheduler } from './transports/flush-scheduler.js';
 import { HttpEndpoint, type HttpEndpointOptions } from './transports/http/http-endpoint.js';
 import { RemoteSessions } from './transports/http/remote-sessions.js';
@@ -86,6 +88,8 @@ interface SwitchboardParts {
   readonly developmentApp: boolean;
   readonly metrics: NodeMetrics;
   readonly admin: AdminListener | undefined;
+  readonly dashboard: Dashboard | undefined;
+  readonly consoleBus: ConsoleBus;
   readonly appCache: CachedAppStore | undefined;
 }
 
@@ -97,6 +101,8 @@ export class Switchboard {
   /** This process's metrics registry (served on the admin listener, or to the primary). */
   readonly metrics: NodeMetrics;
   readonly #admin: AdminListener | undefined;
+  readonly #dashboard: Dashboard | undefined;
+  readonly #consoleBus: ConsoleBus;
   readonly #logger: Logger;
   readonly #server: Server;
   readonly #certificates: CertificateReloader | undefined;
@@ -124,6 +130,8 @@ export class Switchboard {
     this.#developmentApp = parts.developmentApp;
     this.metrics = parts.metrics;
     this.#admin = parts.admin;
+    this.#dashboard = parts.dashboard;
+    this.#consoleBus = parts.consoleBus;
     this.#appCache = parts.appCache;
   }
 
@@ -134,6 +142,9 @@ export class Switchboard {
     const tls = await readListenerTls(config, now());
     // The broker is built first and forwards to the engine once the engine exists.
     const relay: { engine?: Engine; broker?: Broker } = {};
+    const nodeId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    // The debug console's tap: nobody watches until a console opens (core/debug-tap.ts).
+    const tap = new DebugTap(nodeId, now);
     const { store: apps, manager: appManager, cache: appCache } = await createApps(config, {
       logger,
       now,
@@ -142,12 +153,11 @@ export class Switchboard {
       },
       liveAppIds: () => relay.engine?.connectedAppIds() ?? [],
     });
-    const webhooks = await createWebhooks(config, { apps, logger, now });
+    const webhooks = await createWebhooks(config, { apps, logger, now, tap });
     const metrics = new NodeMetrics();
     const counters = new CoreCounters(metrics.observeStateOperation);
 
     const handlers: BrokerHandlers = { onPublication: (publication) => relay.engine?.onPublication(publication) };
-    const nodeId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     const { broker, state } = await (options.cluster ?? connectCluster)({ config, nodeId, handlers, now, logger });
     broker.control.handle(APP_CHANGED, ({ appId, keys }) => void appCache?.invalidate(appId, keys));
     const engine = new Engine({
@@ -156,6 +166,7 @@ export class Switchboard {
       state,
       webhooks: webhooks.sink,
       counters,
+      tap,
       logger,
       now,
       settings: {
@@ -172,6 +183,15 @@ export class Switchboard {
     });
     relay.engine = engine;
     relay.broker = broker;
+    // Debug console traffic and node status between nodes, on every node (observe/console-bus.ts).
+    const consoleBus = new ConsoleBus({
+      tap,
+      send: (body) => broker.control.tell(CONSOLE, body),
+      localStats: () => nodeStats(nodeId, engine),
+      logger,
+      now,
+    });
+    broker.control.handle(CONSOLE, (body) => consoleBus.onMessage(body));
     appCache?.onChange((change) => engine.applyAppChange(change.id, change.app));
     const addressLimits = new AddressLimits(config.perAddress, now);
     const resolveClient = createClientResolver(config.http.trustProxy);
@@ -233,6 +253,10 @@ export class Switchboard {
       onUpgrade: (request, socket, head) => websocket.handleUpgrade(request, socket, head),
     };
     const { server, certificates } = createMainListener(serverOptions, tls, logger);
+    const admin =
+      (options.adminListener ?? config.admin.enabled)
+        ? createAdminListener(config, { nodeId, engine, state, apps, appManager, metrics, webhooks, tap, consoleBus, logger, now })
+        : undefined;
     return new Switchboard(config, {
       nodeId,
       logger,
@@ -246,7 +270,9 @@ export class Switchboard {
       httpTransports,
       developmentApp: options.developmentApp ?? false,
       metrics,
-      admin: (options.adminListener ?? config.admin.enabled) ? createAdminListener(config, { engine, metrics, logger, appManager }) : undefined,
+      admin: admin?.listener,
+      dashboard: admin?.dashboard,
+      consoleBus,
       appCache,
     });
   }
@@ -275,6 +301,8 @@ export class Switchboard {
     });
     this.#acceptGuard.start(this.#server);
     this.engine.start();
+    this.#consoleBus.start();
+    this.#dashboard?.start();
     this.#appCache?.start();
     const address = this.address;
     this.#certificates?.logCurrent('TLS certificate in use');
@@ -357,6 +385,8 @@ export class Switchboard {
     });
     // The listener stays open while draining: /ready answers 503 to the load balancer and new
     // clients are sent away with 4200, so they reconnect to another node.
+    this.#dashboard?.close();
+    this.#consoleBus.close();
     const drained = await Promise.race([this.engine.drain().then(() => 'drained' as const), deadline]);
     if (drained === 'timeout') this.#logger.warn('grace period over: cutting off what is left');
     // After the drain, so the transitions it reported are in the batches; it stops at the deadline.
@@ -382,20 +412,6 @@ export class Switchboard {
     clearTimeout(timer);
     this.#logger.info('shut down');
   }
-}
-
-function createAdminListener(
-  config: Config,
-  parts: { engine: Engine; metrics: NodeMetrics; logger: Logger; appManager: AppManager },
-): AdminListener {
-  return new AdminListener({
-    host: config.admin.host,
-    port: config.admin.port,
-    token: config.admin.token,
-    logger: parts.logger,
-    // Readiness does not depend on the app store: while the database is down the cache serves.
-    routes: [metricsRoute(() => parts.metrics.expose()), readyRoute(() => !parts.engine.draining), ...appsRoutes(parts.appManager)],
-  });
 }
 
 /** The value if it settles within `ms`, else undefined (a failure counts as undefined too). */

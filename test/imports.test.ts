@@ -30,8 +30,8 @@ const ALLOWED = {
   http: ['shared', 'protocol', 'config'],
   transports: ['shared', 'protocol', 'config', 'cluster', 'core', 'http'],
   api: ['shared', 'protocol', 'config', 'cluster', 'apps', 'core', 'http'],
-  observe: ['shared', 'protocol', 'core', 'http', 'webhooks'],
-  admin: ['shared', 'protocol', 'config', 'cluster', 'apps', 'http', 'observe'],
+  observe: ['shared', 'protocol', 'cluster', 'core', 'http', 'webhooks'],
+  admin: ['shared', 'protocol', 'config', 'cluster', 'apps', 'core', 'webhooks', 'http', 'api', 'observe'],
   root: ['shared', 'protocol', 'config', 'cluster', 'apps', 'core', 'webhooks', 'http', 'transports', 'api', 'observe', 'admin'],
 } as const satisfies Record<string, readonly string[]>;
 
