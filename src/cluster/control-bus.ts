@@ -10,7 +10,7 @@
  *   `version`, `invalid`, `failed`). Every ask ends by its deadline.
  *
  * A payload is checked by its kind's decoder before any handler sees it: a message that fails the
- * check is dropped (a request refused as `invalid`) and logged. A message of another version of a
+ * check is dropped (a request refused as `invalid`) and logged once per sending node and kind. A message of another version of a
  * kind, or of another wire version, is logged as a warning naming the sending node, once per node
  * and cause: nodes of different releases sharing a bus show up in the logs, not as silence.
  */
@@ -204,7 +204,8 @@ export class ControlBus {
     try {
       work = registered.check(message.payload, from);
     } catch (error) {
-      this.#options.logger.warn({ err: error, node: from, kind: message.kind }, 'a control message failed its check and was dropped');
+      // Once per node and kind: a node of another release may send a malformed kind many times a second.
+      this.#warnOnce(`${from}:invalid:${message.kind}`, { err: error, node: from, kind: message.kind }, 'a control message failed its check and was dropped');
       return refuse('invalid', `${message.kind} failed its check on ${this.nodeId}: ${errorText(error)}`);
     }
     const askId = message.askId;
