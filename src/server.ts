@@ -36,6 +36,8 @@ import { HttpEndpoint, type HttpEndpointOptions } from './transports/http/http-e
 import { RemoteSessions } from './transports/http/remote-sessions.js';
 import { LocalSessionDirectory } from './transports/http/session-directory.js';
 import { WebSocketEndpoint } from './transports/websocket-endpoint.js';
+import { LazyStorage } from './storage/lazy-storage.js';
+import { STORAGE_FEATURES } from './storage/features.js';
 import { VERSION } from './version.js';
 import { createWebhooks, type Webhooks } from './webhooks/create-webhooks.js';
 import type { WebhookMetrics } from './webhooks/metrics.js';
@@ -81,6 +83,7 @@ interface SwitchboardParts {
   readonly metrics: NodeMetrics;
   readonly admin: AdminListener | undefined;
   readonly appCache: CachedAppStore | undefined;
+  readonly storage: LazyStorage;
 }
 
 export class Switchboard {
@@ -101,6 +104,7 @@ export class Switchboard {
   readonly #developmentApp: boolean;
   readonly #httpTransports: HttpEndpoint | undefined;
   readonly #appCache: CachedAppStore | undefined;
+  readonly #storage: LazyStorage;
   #closing: Promise<void> | undefined;
 
   private constructor(config: Config, parts: SwitchboardParts) {
@@ -119,6 +123,7 @@ export class Switchboard {
     this.metrics = parts.metrics;
     this.#admin = parts.admin;
     this.#appCache = parts.appCache;
+    this.#storage = parts.storage;
   }
 
   static async create(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
@@ -137,6 +142,9 @@ export class Switchboard {
       liveAppIds: () => relay.engine?.connectedAppIds() ?? [],
     });
     const webhooks = await createWebhooks(config, { apps, logger, now });
+    // Opened (and migrated) at boot only when a feature that keeps data is on; never otherwise.
+    const storage = new LazyStorage(config.storage, STORAGE_FEATURES, logger);
+    if (STORAGE_FEATURES.some((feature) => feature.usedBy(config))) await storage.get();
     const metrics = new NodeMetrics();
     const counters = new CoreCounters(metrics.observeStateOperation);
 
@@ -248,6 +256,7 @@ export class Switchboard {
       metrics,
       admin: (options.adminListener ?? config.admin.enabled) ? createAdminListener(config, { engine, metrics, logger, appManager }) : undefined,
       appCache,
+      storage,
     });
   }
 
@@ -363,7 +372,7 @@ export class Switchboard {
     await Promise.race([this.#webhooks.close(graceOver.signal), deadline]);
     // HTTP sessions still held (a close not yet delivered, an admission in flight) end now.
     this.#httpTransports?.close();
-    await Promise.allSettled([this.#broker.close(), this.#state.close(), this.#appCache?.close()]);
+    await Promise.allSettled([this.#broker.close(), this.#state.close(), this.#appCache?.close(), this.#storage.close()]);
     this.#acceptGuard.stop();
     // The listener closes last: until then every client that arrives is answered (503, 4200)
     // without touching the bus or the state. Closing it also closes idle keep-alive connections;

@@ -7,6 +7,7 @@
  */
 import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
+import { STORAGE_URL_PATTERN } from '../storage/storage-url.js';
 
 export const WEBHOOK_EVENT_TYPES = [
   'channel_occupied',
@@ -402,6 +403,27 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('Apps kept in PostgreSQL or MySQL, managed live through the admin API and switchboard apps (see docs/apps.md).'),
+  storage: z
+    .strictObject({
+      url: z
+        .string()
+        .regex(STORAGE_URL_PATTERN, 'must be sqlite:<path> or postgres://...')
+        .default('sqlite:./switchboard.db')
+        .describe(
+          'Database of the features that keep data (in-app chat): sqlite:<path> (embedded, one node; the file and its directory are created) or postgres://user:password@host:port/db (clusters). Opened only when such a feature is on: a Channels-only server opens nothing.',
+        ),
+      schema: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'use letters, digits and _, not starting with a digit')
+        .optional()
+        .describe('PostgreSQL only: the schema holding the tables (created by the migration). Unset: the connection\'s search_path (public).'),
+      poolSize: positiveInt().max(100).default(10).describe('Most PostgreSQL connections per process.'),
+      queryTimeoutMs: positiveInt()
+        .default(5_000)
+        .describe('Milliseconds a database connection attempt or statement may take (SQLite: how long a write waits for another writer) before it fails (503).'),
+    })
+    .prefault({})
+    .describe('The storage layer shared by the features that keep data (see docs/chat.md); migrated at boot and by switchboard migrate.'),
   workers: positiveInt()
     .optional()
     .describe('Worker processes sharing the port (like --workers). Default: one per core with a bus configured, otherwise 1.'),
@@ -423,3 +445,4 @@ export type WebhookConfig = z.output<typeof webhookSchema>;
 export type WebhookSettings = Config['webhooks'];
 export type PushSettings = Config['push'];
 export type AppStoreSettings = Config['appStore'];
+export type StorageConfig = Config['storage'];
