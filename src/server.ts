@@ -30,6 +30,7 @@ import { healthRoutes, type HttpServerOptions } from './http/http-server.js';
 import { createMainListener, readListenerTls } from './http/main-listener.js';
 import { Router } from './http/router.js';
 import { instrumentRoutes } from './observe/instrument-routes.js';
+import { createPush, type Push } from './push/create-push.js';
 import { NodeMetrics } from './observe/node-metrics.js';
 import { FlushScheduler } from './transports/flush-scheduler.js';
 import { HttpEndpoint, type HttpEndpointOptions } from './transports/http/http-endpoint.js';
@@ -84,6 +85,7 @@ interface SwitchboardParts {
   readonly admin: AdminListener | undefined;
   readonly appCache: CachedAppStore | undefined;
   readonly storage: LazyStorage;
+  readonly push: Push;
 }
 
 export class Switchboard {
@@ -105,6 +107,7 @@ export class Switchboard {
   readonly #httpTransports: HttpEndpoint | undefined;
   readonly #appCache: CachedAppStore | undefined;
   readonly #storage: LazyStorage;
+  readonly #push: Push;
   #closing: Promise<void> | undefined;
 
   private constructor(config: Config, parts: SwitchboardParts) {
@@ -124,6 +127,7 @@ export class Switchboard {
     this.#admin = parts.admin;
     this.#appCache = parts.appCache;
     this.#storage = parts.storage;
+    this.#push = parts.push;
   }
 
   static async create(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
@@ -147,6 +151,7 @@ export class Switchboard {
     if (STORAGE_FEATURES.some((feature) => feature.usedBy(config))) await storage.get();
     const metrics = new NodeMetrics();
     const counters = new CoreCounters(metrics.observeStateOperation);
+    const push = await createPush(config, { apps, storage, registry: metrics.registry, logger, now });
 
     const handlers: BrokerHandlers = {
       onPublication: (publication) => relay.engine?.onPublication(publication),
@@ -232,6 +237,7 @@ export class Switchboard {
         logger,
         resolveClient,
       ),
+      ...instrumentRoutes(push.routes, metrics.observeApiRequest, logger, resolveClient),
     ]);
     const serverOptions: HttpServerOptions = {
       router,
@@ -257,6 +263,7 @@ export class Switchboard {
       admin: (options.adminListener ?? config.admin.enabled) ? createAdminListener(config, { engine, metrics, logger, appManager }) : undefined,
       appCache,
       storage,
+      push,
     });
   }
 
@@ -369,7 +376,7 @@ export class Switchboard {
     const drained = await Promise.race([this.engine.drain().then(() => 'drained' as const), deadline]);
     if (drained === 'timeout') this.#logger.warn('grace period over: cutting off what is left');
     // After the drain, so the transitions it reported are in the batches; it stops at the deadline.
-    await Promise.race([this.#webhooks.close(graceOver.signal), deadline]);
+    await Promise.race([Promise.all([this.#webhooks.close(graceOver.signal), this.#push.close(graceOver.signal)]), deadline]);
     // HTTP sessions still held (a close not yet delivered, an admission in flight) end now.
     this.#httpTransports?.close();
     await Promise.allSettled([this.#broker.close(), this.#state.close(), this.#appCache?.close(), this.#storage.close()]);

@@ -21,6 +21,8 @@ const MAX_DEVICE_BODY_BYTES = 8 * 1024;
 /** 5000 interests of up to 164 characters, quoted. */
 const MAX_INTERESTS_BODY_BYTES = 1024 * 1024;
 const MAX_METADATA_BYTES = 1024;
+/** Browsers' endpoints are a few hundred characters; the bound keeps them indexable. */
+const MAX_ENDPOINT_LENGTH = 2048;
 const DEFAULT_INTEREST_PAGE = 100;
 const MAX_INTEREST_PAGE = 1000;
 
@@ -163,7 +165,7 @@ function parseToken(token: unknown): SubscriptionToken | undefined {
   } catch {
     return undefined;
   }
-  if (!isRecord(json) || typeof json['endpoint'] !== 'string' || !isRecord(json['keys'])) return undefined;
+  if (!isRecord(json) || typeof json['endpoint'] !== 'string' || json['endpoint'].length > MAX_ENDPOINT_LENGTH || !isRecord(json['keys'])) return undefined;
   const { p256dh, auth } = json['keys'];
   if (typeof p256dh !== 'string' || typeof auth !== 'string') return undefined;
   const publicKey = Buffer.from(p256dh, 'base64url');
