@@ -22,7 +22,9 @@ export type RouteMatch =
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 export class Router {
-  readonly #router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true });
+  // find-my-way refuses path parameters over 100 characters by default (404); channel names (200)
+  // and push interest names (164) are longer, and handlers check their own limits.
+  readonly #router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1_000 });
 
   constructor(routes: readonly Route[]) {
     for (const route of routes) {
