@@ -116,7 +116,7 @@ describe('push: delivery outcomes', () => {
     assert.equal(received.length, 1);
     assert.equal((JSON.parse(received[0]?.text ?? '') as { notification: { title: string } }).notification.title, '2-0');
     assert.equal(received[0]?.urgency, 'high');
-    assert.equal(received[0]?.topic, 'match-42');
+    assert.equal(received.at(0)?.topic, 'match-42');
 
     setup.service.goOffline(subscription.id);
     assert.equal((await publishScore('3-0', 5)).status, 200);

@@ -126,7 +126,7 @@ describe('push: bad input', () => {
       for (let index = 0; index < 3; index += 1) answers.push(await post(url, body));
       assert.deepEqual(answers.map((answer) => answer.status), [200, 200, 429]);
       assert.equal(answers[2]?.retryAfter, '1');
-      assert.equal(answers[2]?.code, 'SB_PUSH_RATE_LIMITED');
+      assert.equal(answers.at(2)?.code, 'SB_PUSH_RATE_LIMITED');
     } finally {
       await limited.close();
     }
