@@ -71,6 +71,8 @@ export class LocalPushService {
   readonly #waiters = new Waiters();
   readonly #now: () => number;
   #origin = '';
+  #deliveredCount = 0;
+  #reachedCount = 0;
   /** Answers every request with this first, when set (e.g. 503 for an outage). */
   outage: ScriptedAnswer | undefined;
 
@@ -140,7 +142,7 @@ export class LocalPushService {
     const now = this.#now();
     const live = entry.pending.filter((message) => message.receivedAt + message.ttlSeconds * 1000 > now);
     entry.pending = [];
-    entry.delivered.push(...live);
+    for (const message of live) this.#deliver(entry, message);
     this.#waiters.notify();
     return live;
   }
@@ -155,10 +157,14 @@ export class LocalPushService {
     return this.#entry(id).pending;
   }
 
+  /** Messages delivered to user agents, in all (kept as a count: conditions re-check it per request). */
   get deliveredCount(): number {
-    let total = 0;
-    for (const entry of this.#entries.values()) total += entry.delivered.length;
-    return total;
+    return this.#deliveredCount;
+  }
+
+  /** Subscriptions that have received at least one message. */
+  get reachedCount(): number {
+    return this.#reachedCount;
   }
 
   until(condition: () => boolean): Promise<void> {
@@ -168,6 +174,12 @@ export class LocalPushService {
   close(): Promise<void> {
     this.#server.closeAllConnections();
     return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #deliver(entry: Entry, message: PushMessage): void {
+    if (entry.delivered.length === 0) this.#reachedCount += 1;
+    entry.delivered.push(message);
+    this.#deliveredCount += 1;
   }
 
   #entry(id: string): Entry {
@@ -208,7 +220,7 @@ export class LocalPushService {
       return { status: 400, reason: `cannot decrypt: ${error instanceof Error ? error.message : String(error)}` };
     }
     const message: PushMessage = { subscriptionId: id, ttlSeconds: Number(ttlHeader), urgency, topic, text, receivedAt: this.#now(), vapidSubject: vapid.subject };
-    if (entry.online) entry.delivered.push(message);
+    if (entry.online) this.#deliver(entry, message);
     else {
       // RFC 8030 §5.4: a message with a Topic replaces an undelivered one with the same Topic.
       if (topic !== undefined) entry.pending = entry.pending.filter((earlier) => earlier.topic !== topic);
