@@ -44,8 +44,8 @@ export function pushStoreContract(name: string, target: PushStoreTarget): void {
       assert.equal(await store.registerDevice('a', { ...newDevice(), endpoint: device.endpoint, p256dh: 'new-key' }), device.id);
       const stored = await store.device('a', device.id);
       assert.equal(stored?.p256dh, 'new-key');
-      assert.deepEqual(stored?.metadata, { sdkVersion: '2.1.0' });
-      assert.equal(stored?.userId, undefined);
+      assert.deepEqual(stored.metadata, { sdkVersion: '2.1.0' });
+      assert.equal(stored.userId, undefined);
       assert.equal(await store.device('b', device.id), undefined, 'scoped by app');
       const elsewhere = newDevice({ endpoint: device.endpoint });
       assert.equal(await store.registerDevice('b', elsewhere), elsewhere.id, 'the same endpoint in another app is another device');
