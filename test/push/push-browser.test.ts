@@ -128,7 +128,9 @@ describe('push: the Beams web SDK and service worker in Chromium', () => {
     const deviceId = device.deviceId ?? '';
     await page.evaluate(
       async ({ instanceId, id }) => {
-        const { default: DeviceStateStore } = (await import('/sdk/device-state-store.js' as string)) as { default: new (instance: string) => { connect(): Promise<void>; setDeviceId(value: string): Promise<void> } };
+        // A path the page server serves (not a module TypeScript could resolve).
+        const modulePath = ['', 'sdk', 'device-state-store.js'].join('/');
+        const { default: DeviceStateStore } = (await import(modulePath)) as { default: new (instance: string) => { connect(): Promise<void>; setDeviceId(value: string): Promise<void> } };
         const store = new DeviceStateStore(instanceId);
         await store.connect();
         await store.setDeviceId(id);
