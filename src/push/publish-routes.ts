@@ -41,6 +41,7 @@ export async function publish(context: PushContext, kind: PublishTarget['kind'],
       payload: webMessage(web, app.id, publishId),
       urgency: web.urgency,
       ...(web.topic === undefined ? {} : { topic: web.topic }),
+      ttlSeconds: web.ttlSeconds,
       expiresAt: now + web.ttlSeconds * 1000,
     };
     await context.queue.add({ kind: 'fanout', publish: job, target });

@@ -14,6 +14,8 @@ export interface PublishJob {
   readonly payload: string;
   readonly urgency: Urgency;
   readonly topic?: string;
+  /** The publish's time_to_live; 0 means "now or never": sent once, never retried. */
+  readonly ttlSeconds: number;
   /** When the publish's time_to_live runs out (ms): no retry is scheduled past it. */
   readonly expiresAt: number;
 }

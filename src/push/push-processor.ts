@@ -70,9 +70,9 @@ export class PushProcessor {
     const { appId, publishId, expiresAt } = job.publish;
     const keys = await keyring.keysOf(appId);
     const startedAt = now();
-    // A message whose time_to_live ran out while it waited here is not sent (TTL 0 means "now or
-    // never" and is sent once).
-    if (expiresAt < startedAt) {
+    // A message whose time_to_live ran out while it waited here is not sent; one published with
+    // TTL 0 ("now or never") is sent once, on its first attempt.
+    if (startedAt >= expiresAt && (job.publish.ttlSeconds > 0 || job.attempt > 0)) {
       counters.count('expired', job.devices.length);
       await status.add(publishId, { expired: job.devices.length });
       return [];

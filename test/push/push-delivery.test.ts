@@ -97,6 +97,19 @@ describe('push: delivery outcomes', () => {
     assert.ok(attempts.every((attempt) => Number(attempt.headers['ttl']) <= 1));
   });
 
+  it('time_to_live 0 is sent once, "now or never", and never retried', async () => {
+    const { device, subscription } = await setup.newDevice();
+    const { device: busy, subscription: busySub } = await setup.newDevice();
+    await device.addDeviceInterest('now');
+    await busy.addDeviceInterest('now');
+    setup.service.script(busySub.id, { status: 503 });
+    const { publishId } = await setup.beams.publishToInterests(['now'], { web: { notification: { title: 'now' }, time_to_live: 0 } });
+    const status = await settled(setup, publishId);
+    assert.deepEqual([status.delivered, status.expired], [1, 1]);
+    assert.equal(setup.service.delivered(subscription.id)[0]?.ttlSeconds, 0);
+    assert.equal(setup.service.attempts.filter((attempt) => attempt.subscriptionId === busySub.id).length, 1);
+  });
+
   it('Urgency and Topic reach the push service; a later message of a topic replaces a waiting one; TTL expires it', async () => {
     const { device, subscription } = await setup.newDevice();
     await device.addDeviceInterest('scores');
