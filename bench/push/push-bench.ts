@@ -72,13 +72,26 @@ try {
   await beams.publishToInterests(['everyone'], { web: { notification: { title: 'bench', body: 'a notification of an ordinary size' }, data: { id: 42 } } });
   const publishMs = performance.now() - started;
   await delay(3_000);
-  const first = await ask<{ delivered: number }>({ type: 'count' });
+  const first = await ask<{ delivered: number; cpuMs: number }>({ type: 'count' });
+  const serverCpu = process.cpuUsage();
   const windowStart = performance.now();
   await delay(WINDOW_S * 1000);
-  const last = await ask<{ delivered: number; refused: number }>({ type: 'count' });
-  const rate = (last.delivered - first.delivered) / ((performance.now() - windowStart) / 1000);
+  const last = await ask<{ delivered: number; refused: number; cpuMs: number }>({ type: 'count' });
+  const serverCpuMs = (({ user, system }) => (user + system) / 1000)(process.cpuUsage(serverCpu));
+  const delivered = last.delivered - first.delivered;
+  const rate = delivered / ((performance.now() - windowStart) / 1000);
+  // CPU time per message, in each process: what the shared machine's load does not change much.
   console.log(
-    JSON.stringify({ devices: DEVICES, queue: values.redis === undefined ? 'memory' : 'redis', publishMs: Math.round(publishMs), deliveredPerSecond: Math.round(rate), deliveredTotal: last.delivered, refused: last.refused }),
+    JSON.stringify({
+      devices: DEVICES,
+      queue: values.redis === undefined ? 'memory' : 'redis',
+      publishMs: Math.round(publishMs),
+      deliveredPerSecond: Math.round(rate),
+      serverCpuMsPerMessage: Number((serverCpuMs / delivered).toFixed(3)),
+      pushServiceCpuMsPerMessage: Number(((last.cpuMs - first.cpuMs) / delivered).toFixed(3)),
+      deliveredTotal: last.delivered,
+      refused: last.refused,
+    }),
   );
 } finally {
   await server.close();

@@ -2,7 +2,7 @@
  * The local push service (test/helpers/push-service.ts: VAPID checked, every message decrypted)
  * in a process of its own, so that its work does not share Switchboard's CPU time in the push
  * benchmark. Driven over IPC: `subscribe` makes subscriptions (keys stay here), `count` reports the
- * messages delivered so far.
+ * messages delivered so far and the CPU time this process has used.
  */
 import { LocalPushService } from '../../test/helpers/push-service.js';
 
@@ -17,7 +17,8 @@ process.on('message', (request: Request) => {
     });
     process.send?.({ type: 'subscriptions', list });
   } else if (request.type === 'count') {
-    process.send?.({ type: 'count', delivered: service.deliveredCount, refused: service.attempts.filter((attempt) => attempt.status >= 400).length });
+    const cpu = process.cpuUsage();
+    process.send?.({ type: 'count', delivered: service.deliveredCount, refused: service.attempts.filter((attempt) => attempt.status >= 400).length, cpuMs: (cpu.user + cpu.system) / 1000 });
   } else {
     void service.close().then(() => process.exit(0));
   }

@@ -58,10 +58,11 @@ export async function createPush(config: Config, deps: PushDependencies): Promis
   const prefix = `${config.redis.keyPrefix}push`;
   const status: PublishStatusStore =
     redis === undefined ? new MemoryPublishStatusStore() : new RedisPublishStatusStore(await connectRedis({ target: redis, name: 'switchboard-push-status' }), `${prefix}:`);
+  const sender = new WebPushSender({ subject: settings.vapidSubject, timeoutMs: settings.requestTimeoutMs });
   const processor = new PushProcessor({
     store,
     keyring,
-    sender: new WebPushSender({ subject: settings.vapidSubject, timeoutMs: settings.requestTimeoutMs }),
+    sender,
     status,
     counters,
     logger,
@@ -100,6 +101,7 @@ export async function createPush(config: Config, deps: PushDependencies): Promis
     routes,
     close: async (deadline) => {
       await queue.close(deadline);
+      sender.close();
       await status.close();
     },
   };
