@@ -3,7 +3,8 @@
  * --redis), the strict local push service in a child process. It registers --devices devices on
  * one interest (written to the database in batches), then measures
  * - how long publishToInterests (the unmodified Beams server SDK) takes to answer for the whole
- *   interest (the fan-out happens in the queue), and
+ *   interest (the fan-out happens in the queue), for the first publish and for a second one
+ *   made while the first is being delivered, and
  * - how many encrypted, VAPID-signed messages per second the queue delivers to the push service
  *   (which decrypts each), over --window seconds after a 3 s warm-up.
  * Usage: node dist/bench/push/push-bench.js [--devices 100000] [--window 15] [--redis redis://...]
@@ -72,6 +73,10 @@ try {
   await beams.publishToInterests(['everyone'], { web: { notification: { title: 'bench', body: 'a notification of an ordinary size' }, data: { id: 42 } } });
   const publishMs = performance.now() - started;
   await delay(3_000);
+  // A second publish to the same audience while the first is being delivered.
+  const againStarted = performance.now();
+  await beams.publishToInterests(['everyone'], { web: { notification: { title: 'bench again' } } });
+  const publishAgainMs = performance.now() - againStarted;
   const first = await ask<{ delivered: number; cpuMs: number }>({ type: 'count' });
   const serverCpu = process.cpuUsage();
   const windowStart = performance.now();
@@ -86,6 +91,7 @@ try {
       devices: DEVICES,
       queue: values.redis === undefined ? 'memory' : 'redis',
       publishMs: Math.round(publishMs),
+      publishAgainMs: Math.round(publishAgainMs),
       deliveredPerSecond: Math.round(rate),
       serverCpuMsPerMessage: Number((serverCpuMs / delivered).toFixed(3)),
       pushServiceCpuMsPerMessage: Number(((last.cpuMs - first.cpuMs) / delivered).toFixed(3)),
