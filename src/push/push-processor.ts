@@ -42,9 +42,13 @@ export class PushProcessor {
     this.#slots = new Semaphore(options.concurrency);
   }
 
-  /** Runs `job`; `stop` aborts requests in flight (shutdown), whose devices are handed back as a follow-up. */
-  process(job: PushJob, stop: AbortSignal): Promise<readonly FollowUp[]> {
-    return job.kind === 'fanout' ? this.#fanout(job) : this.#deliver(job, stop);
+  /**
+   * Runs `job`. Once `drain` is aborted (a shutdown began) no new request starts; once `stop` is
+   * (its deadline) requests in flight are cut. The devices not sent either way are handed back as
+   * a follow-up, for the next process.
+   */
+  process(job: PushJob, stop: AbortSignal, drain: AbortSignal = stop): Promise<readonly FollowUp[]> {
+    return job.kind === 'fanout' ? this.#fanout(job) : this.#deliver(job, stop, drain);
   }
 
   async #fanout(job: FanoutJob): Promise<readonly FollowUp[]> {
@@ -65,7 +69,7 @@ export class PushProcessor {
     return followUps;
   }
 
-  async #deliver(job: DeliverJob, stop: AbortSignal): Promise<readonly FollowUp[]> {
+  async #deliver(job: DeliverJob, stop: AbortSignal, drain: AbortSignal): Promise<readonly FollowUp[]> {
     const { keyring, sender, store, status, counters, now, logger } = this.#options;
     const { appId, publishId, expiresAt } = job.publish;
     const keys = await keyring.keysOf(appId);
@@ -80,7 +84,10 @@ export class PushProcessor {
     const ttlSeconds = Math.max(0, Math.floor((expiresAt - startedAt) / 1000));
     const message = { appId, keys, payload: job.publish.payload, ttlSeconds, urgency: job.publish.urgency, topic: job.publish.topic };
     const outcomes = await Promise.all(
-      job.devices.map(async (device) => ({ device, outcome: stop.aborted ? undefined : await this.#slots.run(() => sender.send(device, message, stop)) })),
+      job.devices.map(async (device) => ({
+        device,
+        outcome: await this.#slots.run(() => (drain.aborted || stop.aborted ? Promise.resolve(undefined) : sender.send(device, message, stop))),
+      })),
     );
     const again: DeviceTarget[] = [];
     const handedBack: DeviceTarget[] = [];

@@ -40,6 +40,8 @@ export class RedisPushQueue implements PushQueue {
   readonly #queue: Queue<PushJob>;
   readonly #worker: Worker<PushJob>;
   readonly #stop = new AbortController();
+  /** Aborted when the shutdown begins: no new request starts (see PushProcessor.process). */
+  readonly #drain = new AbortController();
   #closing: Promise<void> | undefined;
 
   private constructor(options: RedisPushQueueOptions) {
@@ -93,7 +95,7 @@ export class RedisPushQueue implements PushQueue {
   }
 
   async #process(job: Job<PushJob>): Promise<void> {
-    const followUps = await this.#options.processor.process(job.data, this.#stop.signal);
+    const followUps = await this.#options.processor.process(job.data, this.#stop.signal, this.#drain.signal);
     if (followUps.length === 0) return;
     // Written before the job completes: a crash in between repeats the job, never loses its work.
     await this.#queue.addBulk(followUps.map((followUp) => ({ name: followUp.job.kind, data: followUp.job, opts: { ...JOB_OPTIONS, delay: followUp.delayMs } })));
@@ -105,10 +107,12 @@ export class RedisPushQueue implements PushQueue {
   }
 
   /**
-   * The worker stops taking jobs and lets those running finish; at the deadline their requests are
-   * cut and the devices not yet sent go back to Redis as a new job. Waiting jobs stay in Redis.
+   * The worker stops taking jobs; running jobs start no new request and let those in flight end
+   * (cut at the deadline); the devices not sent go back to Redis as a new job. Waiting jobs stay
+   * in Redis.
    */
   async #close(deadline: AbortSignal): Promise<void> {
+    this.#drain.abort();
     const aborted = new Promise<void>((resolve) => {
       if (deadline.aborted) resolve();
       else deadline.addEventListener('abort', () => resolve(), { once: true });
