@@ -30,7 +30,6 @@ export async function publish(context: PushContext, kind: PublishTarget['kind'],
   const now = context.now();
   await context.status.create(app.id, publishId, now);
   const { web, target } = parsed.value;
-  context.counters.publishes += 1;
   if (web === undefined) {
     // Only apns / fcm payloads: no device here can receive them.
     await context.status.add(publishId, { fanoutDone: true });
@@ -46,6 +45,7 @@ export async function publish(context: PushContext, kind: PublishTarget['kind'],
     };
     await context.queue.add({ kind: 'fanout', publish: job, target });
   }
+  context.counters.publishes += 1;
   context.logger.debug({ app: app.id, publishId, target: kind }, 'push publish queued');
   sendJson(request, response, 200, { publishId });
 }
