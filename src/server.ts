@@ -31,6 +31,7 @@ import { createMainListener, readListenerTls } from './http/main-listener.js';
 import { Router } from './http/router.js';
 import { ConsoleBus } from './observe/console-bus.js';
 import { instrumentRoutes } from './observe/instrument-routes.js';
+import { createPush, type Push } from './push/create-push.js';
 import { NodeMetrics } from './observe/node-metrics.js';
 import { nodeStats } from './observe/node-stats.js';
 import { FlushScheduler } from './transports/flush-scheduler.js';
@@ -38,6 +39,8 @@ import { HttpEndpoint, type HttpEndpointOptions } from './transports/http/http-e
 import { RemoteSessions } from './transports/http/remote-sessions.js';
 import { LocalSessionDirectory } from './transports/http/session-directory.js';
 import { WebSocketEndpoint } from './transports/websocket-endpoint.js';
+import { LazyStorage } from './storage/lazy-storage.js';
+import { STORAGE_FEATURES } from './storage/features.js';
 import { VERSION } from './version.js';
 import { createWebhooks, type Webhooks } from './webhooks/create-webhooks.js';
 import type { WebhookMetrics } from './webhooks/metrics.js';
@@ -85,6 +88,8 @@ interface SwitchboardParts {
   readonly dashboard: Dashboard | undefined;
   readonly consoleBus: ConsoleBus;
   readonly appCache: CachedAppStore | undefined;
+  readonly storage: LazyStorage;
+  readonly push: Push;
 }
 
 export class Switchboard {
@@ -107,6 +112,8 @@ export class Switchboard {
   readonly #developmentApp: boolean;
   readonly #httpTransports: HttpEndpoint | undefined;
   readonly #appCache: CachedAppStore | undefined;
+  readonly #storage: LazyStorage;
+  readonly #push: Push;
   #closing: Promise<void> | undefined;
 
   private constructor(config: Config, parts: SwitchboardParts) {
@@ -127,6 +134,8 @@ export class Switchboard {
     this.#dashboard = parts.dashboard;
     this.#consoleBus = parts.consoleBus;
     this.#appCache = parts.appCache;
+    this.#storage = parts.storage;
+    this.#push = parts.push;
   }
 
   static async create(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
@@ -148,8 +157,12 @@ export class Switchboard {
       liveAppIds: () => relay.engine?.connectedAppIds() ?? [],
     });
     const webhooks = await createWebhooks(config, { apps, logger, now, tap });
+    // Opened (and migrated) at boot only when a feature that keeps data is on; never otherwise.
+    const storage = new LazyStorage(config.storage, STORAGE_FEATURES, logger);
+    if (STORAGE_FEATURES.some((feature) => feature.usedBy(config))) await storage.get();
     const metrics = new NodeMetrics();
     const counters = new CoreCounters(metrics.observeStateOperation);
+    const push = await createPush(config, { apps, storage, registry: metrics.registry, logger, now });
 
     const handlers: BrokerHandlers = {
       onPublication: (publication) => relay.engine?.onPublication(publication),
@@ -245,6 +258,7 @@ export class Switchboard {
         logger,
         resolveClient,
       ),
+      ...instrumentRoutes(push.routes, metrics.observeApiRequest, logger, resolveClient),
     ]);
     const serverOptions: HttpServerOptions = {
       router,
@@ -275,6 +289,8 @@ export class Switchboard {
       dashboard: admin?.dashboard,
       consoleBus,
       appCache,
+      storage,
+      push,
     });
   }
 
@@ -391,10 +407,10 @@ export class Switchboard {
     const drained = await Promise.race([this.engine.drain().then(() => 'drained' as const), deadline]);
     if (drained === 'timeout') this.#logger.warn('grace period over: cutting off what is left');
     // After the drain, so the transitions it reported are in the batches; it stops at the deadline.
-    await Promise.race([this.#webhooks.close(graceOver.signal), deadline]);
+    await Promise.race([Promise.all([this.#webhooks.close(graceOver.signal), this.#push.close(graceOver.signal)]), deadline]);
     // HTTP sessions still held (a close not yet delivered, an admission in flight) end now.
     this.#httpTransports?.close();
-    await Promise.allSettled([this.#broker.close(), this.#state.close(), this.#appCache?.close()]);
+    await Promise.allSettled([this.#broker.close(), this.#state.close(), this.#appCache?.close(), this.#storage.close()]);
     this.#acceptGuard.stop();
     // The listener closes last: until then every client that arrives is answered (503, 4200)
     // without touching the bus or the state. Closing it also closes idle keep-alive connections;
