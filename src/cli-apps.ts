@@ -14,7 +14,11 @@ import type { AppRepository } from './apps/app-repository.js';
 import { AppStoreUnavailableError } from './apps/app-store.js';
 import { openAppRepository } from './apps/sql/open-repository.js';
 import { loadConfig } from './config/load.js';
+import { redactUrlPassword } from './config/redact.js';
 import type { Config } from './config/schema.js';
+import { openStorage, type Storage } from './storage/database.js';
+import { STORAGE_FEATURES } from './storage-features.js';
+import { migrateStorage } from './storage/migrations.js';
 
 export const APPS_USAGE = `Usage: switchboard apps <command> [--config FILE]
 
@@ -35,8 +39,10 @@ Options:
 
 export const MIGRATE_USAGE = `Usage: switchboard migrate [--config FILE]
 
-Creates or migrates the app store's table (appStore.url, appStore.table), as every server does at
-boot; safe to run again and from several places at once. Prints {"table", "applied": [...]}.`;
+Creates or migrates, as servers do at boot, the app store's table (appStore.url, appStore.table)
+when it is set and the storage layer's tables (storage.url: chat, ...); safe to run again and
+from several places at once. Prints {"table", "applied": [...], "storage": {"dialect", "applied": [...]}}
+("table" and "applied" only with appStore.url).`;
 
 /** A usage or configuration error: exit 2. */
 export class CliUsageError extends Error {
@@ -89,14 +95,40 @@ export async function migrateCommand(args: string[]): Promise<void> {
   }
   const config = await configFrom(values.config);
   const repository = openRepository(config);
-  if (repository === undefined) throw new CliUsageError('appStore.url is not set: there is no app store to migrate');
-  try {
-    print({ table: config.appStore.table, applied: await repository.migrate() });
-  } catch (error) {
-    throw new CliOperationError(`migration of ${config.appStore.table} failed: ${error instanceof Error ? error.message : String(error)}`);
-  } finally {
-    await repository.close();
+  let appStore: { table: string; applied: readonly string[] } | undefined;
+  if (repository !== undefined) {
+    try {
+      appStore = { table: config.appStore.table, applied: await repository.migrate() };
+    } catch (error) {
+      throw new CliOperationError(`migration of ${config.appStore.table} failed: ${messageOf(error)}`);
+    } finally {
+      await repository.close();
+    }
   }
+  print({ ...appStore, storage: await migrateStorageLayer(config) });
+}
+
+/** The storage layer's migrations (every feature in STORAGE_FEATURES). */
+async function migrateStorageLayer(config: Config): Promise<{ dialect: string; applied: readonly string[] }> {
+  const failed = (error: unknown): CliOperationError =>
+    new CliOperationError(`migration of the storage (${redactUrlPassword(config.storage.url)}) failed: ${messageOf(error)}`);
+  let storage: Storage;
+  try {
+    storage = openStorage(config.storage, () => undefined);
+  } catch (error) {
+    throw failed(error);
+  }
+  try {
+    return { dialect: storage.dialect, applied: await migrateStorage(storage, STORAGE_FEATURES) };
+  } catch (error) {
+    throw failed(error);
+  } finally {
+    await storage.close();
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 export async function appsCommand(args: string[]): Promise<void> {

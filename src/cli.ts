@@ -4,7 +4,7 @@
  * reloads the TLS certificate (and only logs when TLS is not configured).
  * `switchboard config check [...]`: validates the same way (TLS files included) and prints the
  * result, redacted.
- * `switchboard apps ...` and `switchboard migrate`: the app store (cli-apps.ts).
+ * `switchboard apps ...` and `switchboard migrate`: the app store and the storage layer (cli-apps.ts).
  * Usage errors and invalid configurations exit 2 with the message on stderr.
  */
 import cluster from 'node:cluster';
@@ -56,7 +56,7 @@ Commands:
   config check       Validate the configuration and print it, secrets redacted
   apps ...           Manage the apps in the app store: list, get, create, update, delete,
                      rotate-secret (switchboard apps --help)
-  migrate            Create or migrate the app store's table (appStore.url)
+  migrate            Create or migrate the app store's table (appStore.url) and the storage (storage.url)
 
 ${START_OPTIONS}
 

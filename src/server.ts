@@ -32,6 +32,7 @@ import { createMainListener, readListenerTls } from './http/main-listener.js';
 import { Router } from './http/router.js';
 import { CONSOLE, ConsoleBus } from './observe/console-bus.js';
 import { instrumentRoutes } from './observe/instrument-routes.js';
+import { createPush, type Push } from './push/create-push.js';
 import { NodeMetrics } from './observe/node-metrics.js';
 import { nodeStats } from './observe/node-stats.js';
 import { FlushScheduler } from './transports/flush-scheduler.js';
@@ -39,6 +40,8 @@ import { HttpEndpoint, type HttpEndpointOptions } from './transports/http/http-e
 import { RemoteSessions } from './transports/http/remote-sessions.js';
 import { LocalSessionDirectory } from './transports/http/session-directory.js';
 import { WebSocketEndpoint } from './transports/websocket-endpoint.js';
+import { LazyStorage } from './storage/lazy-storage.js';
+import { STORAGE_FEATURES } from './storage-features.js';
 import { VERSION } from './shared/version.js';
 import { createWebhooks, type Webhooks } from './webhooks/create-webhooks.js';
 import type { WebhookMetrics } from './webhooks/metrics.js';
@@ -91,6 +94,8 @@ interface SwitchboardParts {
   readonly dashboard: Dashboard | undefined;
   readonly consoleBus: ConsoleBus;
   readonly appCache: CachedAppStore | undefined;
+  readonly storage: LazyStorage;
+  readonly push: Push;
 }
 
 export class Switchboard {
@@ -113,6 +118,8 @@ export class Switchboard {
   readonly #developmentApp: boolean;
   readonly #httpTransports: HttpEndpoint | undefined;
   readonly #appCache: CachedAppStore | undefined;
+  readonly #storage: LazyStorage;
+  readonly #push: Push;
   #closing: Promise<void> | undefined;
 
   private constructor(config: Config, parts: SwitchboardParts) {
@@ -133,6 +140,8 @@ export class Switchboard {
     this.#dashboard = parts.dashboard;
     this.#consoleBus = parts.consoleBus;
     this.#appCache = parts.appCache;
+    this.#storage = parts.storage;
+    this.#push = parts.push;
   }
 
   static async create(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
@@ -154,8 +163,12 @@ export class Switchboard {
       liveAppIds: () => relay.engine?.connectedAppIds() ?? [],
     });
     const webhooks = await createWebhooks(config, { apps, logger, now, tap });
+    // Opened (and migrated) at boot only when a feature that keeps data is on; never otherwise.
+    const storage = new LazyStorage(config.storage, STORAGE_FEATURES, logger);
+    if (STORAGE_FEATURES.some((feature) => feature.usedBy(config))) await storage.get();
     const metrics = new NodeMetrics();
     const counters = new CoreCounters(metrics.observeStateOperation);
+    const push = await createPush(config, { apps, storage, registry: metrics.registry, logger, now });
 
     const handlers: BrokerHandlers = { onPublication: (publication) => relay.engine?.onPublication(publication) };
     const { broker, state } = await (options.cluster ?? connectCluster)({ config, nodeId, handlers, now, logger });
@@ -244,6 +257,7 @@ export class Switchboard {
         logger,
         resolveClient,
       ),
+      ...instrumentRoutes(push.routes, metrics.observeApiRequest, logger, resolveClient),
     ]);
     const serverOptions: HttpServerOptions = {
       router,
@@ -274,6 +288,8 @@ export class Switchboard {
       dashboard: admin?.dashboard,
       consoleBus,
       appCache,
+      storage,
+      push,
     });
   }
 
@@ -390,10 +406,10 @@ export class Switchboard {
     const drained = await Promise.race([this.engine.drain().then(() => 'drained' as const), deadline]);
     if (drained === 'timeout') this.#logger.warn('grace period over: cutting off what is left');
     // After the drain, so the transitions it reported are in the batches; it stops at the deadline.
-    await Promise.race([this.#webhooks.close(graceOver.signal), deadline]);
+    await Promise.race([Promise.all([this.#webhooks.close(graceOver.signal), this.#push.close(graceOver.signal)]), deadline]);
     // HTTP sessions still held (a close not yet delivered, an admission in flight) end now.
     this.#httpTransports?.close();
-    await Promise.allSettled([this.#broker.close(), this.#state.close(), this.#appCache?.close()]);
+    await Promise.allSettled([this.#broker.close(), this.#state.close(), this.#appCache?.close(), this.#storage.close()]);
     this.#acceptGuard.stop();
     // The listener closes last: until then every client that arrives is answered (503, 4200)
     // without touching the bus or the state. Closing it also closes idle keep-alive connections;

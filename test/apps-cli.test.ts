@@ -1,5 +1,8 @@
 /** `switchboard apps ...` and `switchboard migrate` against a real PostgreSQL (own table), no server running. */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { writeConfig } from './helpers/cluster.js';
@@ -12,14 +15,22 @@ function json(result: CliResult): Record<string, unknown> {
 
 describe('switchboard apps and migrate (PostgreSQL)', () => {
   const table = uniqueTable('cli');
-  const env = { SWITCHBOARD_APP_STORE_URL: POSTGRES_URL, SWITCHBOARD_APP_STORE_TABLE: table };
+  const storageDirectory = mkdtempSync(join(tmpdir(), 'sb-cli-storage-'));
+  const storageUrl = `sqlite:${join(storageDirectory, 'switchboard.db')}`;
+  const env = { SWITCHBOARD_APP_STORE_URL: POSTGRES_URL, SWITCHBOARD_APP_STORE_TABLE: table, SWITCHBOARD_STORAGE_URL: storageUrl };
   const apps = (...args: string[]) => runCli(['apps', ...args], env);
-  after(() => dropAppTables(POSTGRES_URL, table));
+  after(async () => {
+    await dropAppTables(POSTGRES_URL, table);
+    rmSync(storageDirectory, { recursive: true, force: true });
+  });
 
   it('migrates the table once, then finds nothing to do (--config FILE works too)', async () => {
-    const configPath = await writeConfig({ appStore: { url: POSTGRES_URL, table } });
-    assert.deepEqual(json(await runCli(['migrate', '--config', configPath])), { table, applied: ['0001_create_apps'] });
-    assert.deepEqual(json(await runCli(['migrate'], env)), { table, applied: [] });
+    const configPath = await writeConfig({ appStore: { url: POSTGRES_URL, table }, storage: { url: storageUrl } });
+    const first = json(await runCli(['migrate', '--config', configPath]));
+    assert.deepEqual([first['table'], first['applied']], [table, ['0001_create_apps']]);
+    assert.equal((first['storage'] as { dialect: string }).dialect, 'sqlite');
+    const second = json(await runCli(['migrate'], env));
+    assert.deepEqual([second['table'], second['applied'], (second['storage'] as { applied: unknown }).applied], [table, [], []]);
   });
 
   it('creates, lists, gets, updates, rotates and deletes apps, printing JSON', async () => {
@@ -77,8 +88,13 @@ describe('switchboard apps without appStore.url', () => {
     const create = await runCli(['apps', 'create'], env);
     assert.equal(create.code, 1);
     assert.match(create.stderr, /apps come from the config file; set appStore\.url to manage them through the API/);
-    const migrate = await runCli(['migrate'], env);
-    assert.equal(migrate.code, 2);
-    assert.match(migrate.stderr, /appStore\.url is not set/);
+    // migrate then migrates only the storage layer (no app store table to create).
+    const storageDirectory = mkdtempSync(join(tmpdir(), 'sb-cli-storage-'));
+    try {
+      const migrate = json(await runCli(['migrate'], { ...env, SWITCHBOARD_STORAGE_URL: `sqlite:${join(storageDirectory, 'switchboard.db')}` }));
+      assert.deepEqual(Object.keys(migrate), ['storage']);
+    } finally {
+      rmSync(storageDirectory, { recursive: true, force: true });
+    }
   });
 });

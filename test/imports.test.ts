@@ -31,8 +31,10 @@ const ALLOWED = {
   transports: ['shared', 'protocol', 'config', 'cluster', 'core', 'http'],
   api: ['shared', 'protocol', 'config', 'cluster', 'apps', 'core', 'http'],
   observe: ['shared', 'protocol', 'cluster', 'core', 'http', 'webhooks'],
+  storage: ['shared', 'config'],
+  push: ['shared', 'protocol', 'config', 'cluster', 'apps', 'http', 'storage'],
   admin: ['shared', 'protocol', 'config', 'cluster', 'apps', 'core', 'webhooks', 'http', 'api', 'observe'],
-  root: ['shared', 'protocol', 'config', 'cluster', 'apps', 'core', 'webhooks', 'http', 'transports', 'api', 'observe', 'admin'],
+  root: ['shared', 'protocol', 'config', 'cluster', 'apps', 'core', 'webhooks', 'http', 'transports', 'api', 'observe', 'admin', 'storage', 'push'],
 } as const satisfies Record<string, readonly string[]>;
 
 type Layer = keyof typeof ALLOWED;

@@ -1,7 +1,7 @@
 /**
  * The effective configuration with its secrets replaced, for `switchboard config check` (and
  * anything else that prints or logs a config). Redacted: every app secret, the password of a
- * URL with credentials (redis.url, nats.servers, appStore.url), appStore.encryptionKey,
+ * URL with credentials (redis.url, nats.servers, appStore.url, storage.url), appStore.encryptionKey,
  * tls.passphrase, admin.token, and every webhook header value, since such headers exist to carry
  * credentials (Authorization, API keys); header names stay visible.
  */
@@ -35,5 +35,6 @@ export function redactConfig(config: Config): unknown {
       ...(config.appStore.url === undefined ? {} : { url: redactUrlPassword(config.appStore.url) }),
       ...(config.appStore.encryptionKey === undefined ? {} : { encryptionKey: REDACTED }),
     },
+    storage: { ...config.storage, url: redactUrlPassword(config.storage.url) },
   };
 }
