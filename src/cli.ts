@@ -8,6 +8,8 @@
  * Usage errors and invalid configurations exit 2 with the message on stderr.
  */
 import cluster from 'node:cluster';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AdminListenError } from './admin/admin-listener.js';
 import { ConfigError, loadConfig, type LoadOptions } from './config/load.js';
@@ -57,6 +59,8 @@ Commands:
   apps ...           Manage the apps in the app store: list, get, create, update, delete,
                      rotate-secret (switchboard apps --help)
   migrate            Create or migrate the app store's table (appStore.url) and the storage (storage.url)
+  example NAME       Run an example (controller, soundboard, docs) with its pages, in a source
+                     checkout after npm run build (see examples/README.md)
 
 ${START_OPTIONS}
 
@@ -212,6 +216,22 @@ function reloadOnSighup(logger: Logger): (server: Switchboard) => void {
   };
 }
 
+type ExampleCommand = (argv: readonly string[]) => Promise<void>;
+
+/**
+ * `switchboard example NAME` in a source checkout: the examples' entry (dist/examples/run.js
+ * beside dist/src) is found at run time, never imported, since the package ships no examples and
+ * src/ imports nothing outside itself. Undefined where it is absent (an installed package).
+ */
+async function sourceCheckoutExamples(): Promise<ExampleCommand | undefined> {
+  const entry = new URL('../examples/run.js', import.meta.url);
+  if (!existsSync(fileURLToPath(entry))) return undefined;
+  const loaded: unknown = await import(entry.href);
+  if (typeof loaded !== 'object' || loaded === null || !('exampleCommand' in loaded) || typeof loaded.exampleCommand !== 'function') return undefined;
+  const exampleCommand = loaded.exampleCommand as ExampleCommand;
+  return (argv) => exampleCommand(argv);
+}
+
 /** By name: workers.js and server.js (and so their errors) are only loaded by `start`. */
 function isWorkersError(error: unknown): error is Error {
   return error instanceof Error && (error.name === 'WorkersError' || error.name === 'AppStoreBootError');
@@ -233,6 +253,10 @@ export async function main(argv: string[]): Promise<void> {
     // Loaded on demand: the database drivers are not needed by the other commands.
     if (command === 'apps') return await (await import('./cli-apps.js')).appsCommand(rest);
     if (command === 'migrate') return await (await import('./cli-apps.js')).migrateCommand(rest);
+    if (command === 'example') {
+      const run = await sourceCheckoutExamples();
+      if (run !== undefined) return await run(rest);
+    }
   } catch (error) {
     // Lines logged before the failure (the development app warning, say) are written first.
     await logOutput?.flush(LOG_FLUSH_TIMEOUT_MS);
