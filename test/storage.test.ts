@@ -15,6 +15,7 @@ import { silentLogger } from '../src/shared/logger.js';
 import { bounded } from '../src/storage/bounded.js';
 import { openStorage } from '../src/storage/database.js';
 import { LazyStorage } from '../src/storage/lazy-storage.js';
+import { migrateStorage, type StorageFeature } from '../src/storage/migrations.js';
 import { StorageUnavailableError } from '../src/storage/storage-errors.js';
 import { storageContract } from '../src/storage/storage.contract.js';
 import { runCli } from './helpers/cli.js';
@@ -44,6 +45,28 @@ describe('storage: laziness, time bound, switchboard migrate', () => {
     assert.equal(first, second);
     assert.equal(existsSync(file), true);
     await storage.close();
+  });
+
+  it('two deployments in one PostgreSQL database, each in its own schema, both migrate', async () => {
+    // Kysely's migrator, left without a schema, takes a lock table found in any schema as its own.
+    const feature: StorageFeature = {
+      name: 'probe',
+      usedBy: () => true,
+      migrations: () => ({ '0001_create': { up: async (db) => db.schema.createTable('probe').addColumn('id', 'integer').execute() } }),
+    };
+    const schemas = [uniquePostgresSchema('first'), uniquePostgresSchema('second')];
+    try {
+      for (const each of schemas) {
+        const storage = openStorage({ url: POSTGRES_URL, schema: each, poolSize: 1, queryTimeoutMs: 5_000 }, () => undefined);
+        try {
+          assert.deepEqual(await migrateStorage(storage, [feature]), ['probe/0001_create']);
+        } finally {
+          await storage.close();
+        }
+      }
+    } finally {
+      for (const each of schemas) await dropPostgresSchema(each);
+    }
   });
 
   it('an unreachable PostgreSQL fails within the query timeout as StorageUnavailableError', async () => {

@@ -48,7 +48,15 @@ export async function migrateStorage(storage: Storage, features: readonly Storag
     if (!/^[a-z][a-z0-9]*$/.test(feature.name)) throw new Error(`storage feature name ${feature.name} must be lowercase letters and digits`);
     const migrations = feature.migrations(storage.dialect);
     const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
-    const migrator = new Migrator({ db, provider, migrationTableName: migrationTableOf(feature.name), migrationLockTableName: MIGRATION_LOCK_TABLE });
+    const migrator = new Migrator({
+      db,
+      provider,
+      migrationTableName: migrationTableOf(feature.name),
+      migrationLockTableName: MIGRATION_LOCK_TABLE,
+      // Named on PostgreSQL: without a schema, Kysely takes a lock table found in any schema of the
+      // database (another deployment's, sharing it) as this one's and never creates its own.
+      ...(storage.dialect === 'postgres' ? { migrationTableSchema: storage.schema ?? 'public' } : {}),
+    });
     const { error, results } = await migrator.migrateToLatest();
     if (error !== undefined) {
       throw new Error(`migration of ${feature.name} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`, { cause: error });
