@@ -36,6 +36,8 @@ import { HttpEndpoint, type HttpEndpointOptions } from './transports/http/http-e
 import { RemoteSessions } from './transports/http/remote-sessions.js';
 import { LocalSessionDirectory } from './transports/http/session-directory.js';
 import { WebSocketEndpoint } from './transports/websocket-endpoint.js';
+import type { ChatHooks } from './chat/chat-realtime.js';
+import { createChat } from './chat/create-chat.js';
 import { LazyStorage } from './storage/lazy-storage.js';
 import { STORAGE_FEATURES } from './storage/features.js';
 import { VERSION } from './version.js';
@@ -84,6 +86,7 @@ interface SwitchboardParts {
   readonly admin: AdminListener | undefined;
   readonly appCache: CachedAppStore | undefined;
   readonly storage: LazyStorage;
+  readonly chatHooks: ChatHooks;
 }
 
 export class Switchboard {
@@ -105,6 +108,8 @@ export class Switchboard {
   readonly #httpTransports: HttpEndpoint | undefined;
   readonly #appCache: CachedAppStore | undefined;
   readonly #storage: LazyStorage;
+  /** Hooks into chat for other features (the push layer sets `offlineMessage`). */
+  readonly chatHooks: ChatHooks;
   #closing: Promise<void> | undefined;
 
   private constructor(config: Config, parts: SwitchboardParts) {
@@ -124,6 +129,7 @@ export class Switchboard {
     this.#admin = parts.admin;
     this.#appCache = parts.appCache;
     this.#storage = parts.storage;
+    this.chatHooks = parts.chatHooks;
   }
 
   static async create(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
@@ -223,11 +229,13 @@ export class Switchboard {
       : undefined;
     state.membership?.onLost(() => void httpTransports?.reclaimSessions());
     const acceptGuard = new AcceptGuard(logger);
+    const api = { apps, engine, state, logger, now, maxBodyBytes: config.http.maxBodyBytes, limiter: new PublishLimiter(now), resolveClient };
+    const chatHooks: ChatHooks = {};
     const router = new Router([
       ...healthRoutes(() => (engine.draining ? 'draining' : acceptGuard.canAccept() ? undefined : 'out of file descriptors'), VERSION),
       ...(httpTransports?.routes() ?? []),
       ...instrumentRoutes(
-        apiRoutes({ apps, engine, state, logger, now, maxBodyBytes: config.http.maxBodyBytes, limiter: new PublishLimiter(now), resolveClient }),
+        [...apiRoutes(api), ...createChat({ api, state, webhooks: webhooks.sink, storage, hooks: chatHooks }).routes],
         metrics.observeApiRequest,
         logger,
         resolveClient,
@@ -257,6 +265,7 @@ export class Switchboard {
       admin: (options.adminListener ?? config.admin.enabled) ? createAdminListener(config, { engine, metrics, logger, appManager }) : undefined,
       appCache,
       storage,
+      chatHooks,
     });
   }
 

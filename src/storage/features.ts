@@ -3,6 +3,7 @@
  * itself here (one line); `switchboard migrate` and the boot migration apply all of them, so the
  * schema never depends on which apps have which feature on.
  */
+import { CHAT_STORAGE } from '../chat/chat-tables.js';
 import type { StorageFeature } from './migrations.js';
 
-export const STORAGE_FEATURES: readonly StorageFeature[] = [];
+export const STORAGE_FEATURES: readonly StorageFeature[] = [CHAT_STORAGE];
