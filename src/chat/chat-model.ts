@@ -56,8 +56,8 @@ export function roomChannel(roomId: string): string {
   return `${ROOM_CHANNEL_PREFIX}${roomId}`;
 }
 
-function json<T>(text: string | null): T | null {
-  return text === null ? null : (JSON.parse(text) as T);
+function json(text: string | null): Record<string, unknown> | null {
+  return text === null ? null : (JSON.parse(text) as Record<string, unknown>);
 }
 
 export function toUser(row: ChatUserRow): ChatUser {
@@ -65,7 +65,7 @@ export function toUser(row: ChatUserRow): ChatUser {
     id: row.id,
     name: row.name,
     avatar_url: row.avatar_url,
-    custom_data: json<Record<string, unknown>>(row.custom_data),
+    custom_data: json(row.custom_data),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -76,7 +76,7 @@ export function toRoom(row: ChatRoomRow): ChatRoom {
     id: row.id,
     name: row.name,
     private: row.private === 1,
-    custom_data: json<Record<string, unknown>>(row.custom_data),
+    custom_data: json(row.custom_data),
     created_by: row.created_by,
     created_at: row.created_at,
     updated_at: row.updated_at,

@@ -84,6 +84,8 @@ export class ChatService {
     const settings = this.settings(app);
     const { rooms } = await this.#repos(app);
     const room = await rooms.createRoom(app.id, input.id ?? randomUUID(), input, input.creatorId, input.userIds ?? [], settings);
+    const members = new Set([...(input.creatorId === undefined ? [] : [input.creatorId]), ...(input.userIds ?? [])]);
+    this.#options.realtime.membersChanged(app, room.id, [...members], true);
     return room;
   }
 
@@ -243,7 +245,7 @@ export class ChatService {
     const { messages } = await this.#repos(app);
     const message = await this.#existing(messages, app, roomId, messageId);
     if (actor !== undefined) await this.#require(app, roomId, actor, message.sender_id === actor ? 'member' : 'moderator');
-    const deleted = await this.#existing(messages, app, roomId, messageId, await messages.delete(app.id, roomId, messageId));
+    const deleted = found(await messages.delete(app.id, roomId, messageId), ApiErrors.chatMessageNotFound, `No message ${messageId} in room ${roomId}`);
     this.#options.realtime.publish(app, roomId, ChatEvents.deleted, deleted);
     return deleted;
   }

@@ -229,8 +229,8 @@ export class RoomRepository {
       .where('app_id', '=', appId)
       .where('room_id', '=', roomId)
       .executeTakeFirstOrThrow();
-    if (Number(count) + added.length > limits.maxMembersPerRoom) {
-      throw new ChatError(ApiErrors.chatRoomFull, `Room ${roomId} would have ${Number(count) + added.length} members (at most ${limits.maxMembersPerRoom})`);
+    if (count + added.length > limits.maxMembersPerRoom) {
+      throw new ChatError(ApiErrors.chatRoomFull, `Room ${roomId} would have ${count + added.length} members (at most ${limits.maxMembersPerRoom})`);
     }
     const counts = await trx
       .selectFrom('chat_members')
@@ -239,7 +239,7 @@ export class RoomRepository {
       .where('user_id', 'in', added)
       .groupBy('user_id')
       .execute();
-    const full = counts.find((row) => Number(row.rooms) >= limits.maxRoomsPerUser);
+    const full = counts.find((row) => row.rooms >= limits.maxRoomsPerUser);
     if (full !== undefined) throw new ChatError(ApiErrors.chatTooManyRooms, `User ${full.user_id} is in ${limits.maxRoomsPerUser} rooms already`);
     const room = await trx.selectFrom('chat_rooms').select('last_message_id').where('app_id', '=', appId).where('id', '=', roomId).executeTakeFirstOrThrow();
     const now = this.#now();
@@ -326,7 +326,7 @@ export class RoomRepository {
         .groupBy(['r.app_id', 'r.id', 'r.name', 'r.private', 'r.custom_data', 'r.created_by', 'r.last_message_id', 'r.first_message_id', 'r.created_at', 'r.updated_at', 'm.role', 'm.cursor'])
         .orderBy('r.id')
         .execute();
-      return rows.map((row) => ({ ...toRoom(row), role: row.role as Role, cursor: row.cursor, unread_count: Number(row.unread_count) }));
+      return rows.map((row) => ({ ...toRoom(row), role: row.role as Role, cursor: row.cursor, unread_count: row.unread_count }));
     });
   }
 }
