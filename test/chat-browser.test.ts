@@ -16,7 +16,7 @@ import type { TestServer } from './helpers/server.js';
 const CHROMIUM = '/usr/bin/chromium';
 
 interface ExampleModule {
-  startExample(options: { switchboardUrl: string; appId: string; key: string; secret: string; port: number }): Promise<{ url: string; close(): Promise<void> }>;
+  readonly startExample: (options: { switchboardUrl: string; appId: string; key: string; secret: string; port: number }) => Promise<{ url: string; close(): Promise<void> }>;
 }
 
 interface ChatState {
