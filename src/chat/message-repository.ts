@@ -4,7 +4,7 @@
  * with no hole and in commit order; the same client key from the same sender returns the first
  * message instead of storing another.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { ApiErrors } from '../protocol/errors.js';
 import { bounded } from '../storage/bounded.js';
 import type { Storage } from '../storage/database.js';
@@ -12,7 +12,7 @@ import { isUniqueViolation } from '../storage/storage-errors.js';
 import { ChatError } from './chat-error.js';
 import type { Part } from './chat-input.js';
 import { toMessage, type ChatMessage } from './chat-model.js';
-import type { ChatTables } from './chat-tables.js';
+import type { ChatMessageRow, ChatTables } from './chat-tables.js';
 
 type Db = Kysely<ChatTables>;
 
@@ -60,7 +60,11 @@ export class MessageRepository {
         if (earlier !== undefined) return { message: earlier, created: false };
       }
       try {
-        const message = await this.#db.transaction().execute((trx) => this.#insert(trx, appId, roomId, senderId, parts, clientKey, retain));
+        const message =
+          this.#storage.dialect === 'postgres'
+            ? await this.#insertOneStatement(appId, roomId, senderId, parts, clientKey)
+            : await this.#db.transaction().execute((trx) => this.#insert(trx, appId, roomId, senderId, parts, clientKey));
+        if (retain !== undefined && message.id % PRUNE_EVERY === 0) await this.#prune(appId, roomId, message.id, retain);
         return { message, created: true };
       } catch (error) {
         // Another send with the same key committed between the lookup and the insert.
@@ -72,21 +76,35 @@ export class MessageRepository {
     });
   }
 
-  async #insert(
-    trx: Transaction<ChatTables>,
-    appId: string,
-    roomId: string,
-    senderId: string,
-    parts: readonly Part[],
-    clientKey: string | undefined,
-    retain: number | undefined,
-  ): Promise<ChatMessage> {
+  /**
+   * PostgreSQL: the increment and the insert in one statement, so the room's row lock (which
+   * orders the ids) is held for one round trip and the commit, not for a whole transaction.
+   */
+  async #insertOneStatement(appId: string, roomId: string, senderId: string, parts: readonly Part[], clientKey: string | undefined): Promise<ChatMessage> {
+    const result = await sql<ChatMessageRow>`
+      with next as (
+        update chat_rooms set last_message_id = last_message_id + 1
+        where app_id = ${appId} and id = ${roomId}
+        returning last_message_id
+      )
+      insert into chat_messages (app_id, room_id, id, sender_id, parts, client_key, created_at, edited_at, deleted_at)
+      select ${appId}::varchar, ${roomId}::varchar, last_message_id, ${senderId}::varchar, ${JSON.stringify(parts)}::text,
+        ${clientKey ?? null}::varchar, ${this.#now()}::bigint, null, null
+      from next
+      returning *`.execute(this.#db);
+    const row = result.rows[0];
+    if (row === undefined) throw new ChatError(ApiErrors.chatRoomNotFound, `No room ${roomId}`);
+    return toMessage(row);
+  }
+
+  /** SQLite (one writer at a time anyway): the increment and the insert in one transaction. */
+  async #insert(trx: Transaction<ChatTables>, appId: string, roomId: string, senderId: string, parts: readonly Part[], clientKey: string | undefined): Promise<ChatMessage> {
     const room = await trx
       .updateTable('chat_rooms')
       .set((eb) => ({ last_message_id: eb('last_message_id', '+', 1) }))
       .where('app_id', '=', appId)
       .where('id', '=', roomId)
-      .returning(['last_message_id', 'first_message_id'])
+      .returning(['last_message_id'])
       .executeTakeFirst();
     if (room === undefined) throw new ChatError(ApiErrors.chatRoomNotFound, `No room ${roomId}`);
     const row = {
@@ -101,12 +119,17 @@ export class MessageRepository {
       deleted_at: null,
     };
     await trx.insertInto('chat_messages').values(row).execute();
-    if (retain !== undefined && row.id % PRUNE_EVERY === 0 && row.id - retain >= room.first_message_id) {
-      const first = row.id - retain + 1;
-      await trx.deleteFrom('chat_messages').where('app_id', '=', appId).where('room_id', '=', roomId).where('id', '<', first).execute();
-      await trx.updateTable('chat_rooms').set({ first_message_id: first }).where('app_id', '=', appId).where('id', '=', roomId).execute();
-    }
     return toMessage(row);
+  }
+
+  /** Retention: keeps the newest `retain` messages of the room (run every PRUNE_EVERY messages). */
+  async #prune(appId: string, roomId: string, newest: number, retain: number): Promise<void> {
+    const first = newest - retain + 1;
+    if (first <= 1) return;
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.updateTable('chat_rooms').set({ first_message_id: first }).where('app_id', '=', appId).where('id', '=', roomId).where('first_message_id', '<', first).execute();
+      await trx.deleteFrom('chat_messages').where('app_id', '=', appId).where('room_id', '=', roomId).where('id', '<', first).execute();
+    });
   }
 
   async #byClientKey(db: Db, appId: string, roomId: string, senderId: string, clientKey: string): Promise<ChatMessage | undefined> {
