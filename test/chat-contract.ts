@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ChatApiError } from '../src/chat-client/chat-api.js';
 import type { Message } from '../src/chat-client/types.js';
+import type { OfflineMessage } from '../src/chat/chat-realtime.js';
 import { createChatToken } from '../src/chat/chat-token.js';
 import { backend, chatClient, chatServer, clientRequest, roomWith, tokenFor, userApi, type Backend, type ChatStorage } from './helpers/chat.js';
 import type { TestServer } from './helpers/server.js';
@@ -282,9 +283,14 @@ export function chatContract(name: string, storage: () => Promise<ChatStorage>):
       const ann = chatClient(server, 'f-ann');
       try {
         await new Promise<void>((resolve) => ann.subscribe('r-offline', { onPresence: (members) => members.includes('f-ann') && resolve() }));
+        // The internal hook (the push layer's) sees the same members as the webhook.
+        const hooked = new Promise<OfflineMessage>((resolve) => (server.server.chatHooks.offlineMessage = resolve));
         await api.post('/rooms/r-offline/messages', { sender_id: 'f-bob', parts: text('psst') });
         const offline = await hooks.event({ name: 'chat_offline_message', room_id: 'r-offline' });
         assert.deepEqual([offline['message_id'], offline['sender_id'], offline['user_ids']], [1, 'f-bob', ['f-cid']]);
+        const internal = await hooked;
+        assert.deepEqual([internal.appId, internal.roomId, internal.message.id, internal.userIds], ['chat-app', 'r-offline', 1, ['f-cid']]);
+        delete server.server.chatHooks.offlineMessage;
       } finally {
         ann.disconnect();
       }
