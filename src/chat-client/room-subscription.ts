@@ -152,7 +152,8 @@ export class RoomSubscription {
       () => {
         this.#failures = 0;
         this.#catchingUp = false;
-        if (this.#again) {
+        // A message held after the last merge (a hook that made one arrive in between) is fetched too.
+        if (this.#again || this.#buffer.size > 0) {
           this.#again = false;
           this.#catchUp();
         }
@@ -193,6 +194,8 @@ export class RoomSubscription {
         }
         for (const message of page.messages) {
           if (message.id <= last) continue;
+          // Stored ids have no hole, and a fetch reads what is committed: ids a page skips are gone.
+          if (message.id > last + 1) this.#hooks.onDiscontinuity?.({ from: last + 1, to: message.id - 1 });
           this.#deliver(message);
           last = message.id;
         }
