@@ -278,6 +278,37 @@ export function chatContract(name: string, storage: () => Promise<ChatStorage>):
       }
     });
 
+    it('works over the HTTP fallback transports too (xhr_streaming): room channel, messages in order', async () => {
+      await roomWith(api, 'r-xhr', ['h-ann', 'h-bob']);
+      const bob = chatClient(server, 'h-bob', { enabledTransports: ['xhr_streaming'], httpPath: '/pusher' });
+      try {
+        const waiters = new Waiters();
+        const ids: number[] = [];
+        let subscribed = false;
+        bob.subscribe(
+          'r-xhr',
+          {
+            onMessage: (message) => {
+              ids.push(message.id);
+              waiters.notify();
+            },
+            onPresence: () => {
+              subscribed = true;
+              waiters.notify();
+            },
+          },
+          { after: 0 },
+        );
+        await waiters.until(() => subscribed);
+        const ann = userApi(server, 'h-ann');
+        for (const content of ['one', 'two', 'three']) await ann.send('r-xhr', text(content), content);
+        await waiters.until(() => ids.length === 3);
+        assert.deepEqual(ids, [1, 2, 3]);
+      } finally {
+        bob.disconnect();
+      }
+    });
+
     it('tells the backend which members were offline when a message arrived', async () => {
       await roomWith(api, 'r-offline', ['f-ann', 'f-bob', 'f-cid']);
       const ann = chatClient(server, 'f-ann');
