@@ -26,6 +26,14 @@ export default tseslint.config(
     },
   },
   {
+    // The examples' browser code: type-checked against the DOM library by its own tsconfig.
+    files: ['examples/*/page/**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: false, project: './examples/tsconfig.pages.json', tsconfigRootDir: import.meta.dirname },
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', performance: 'readonly', fetch: 'readonly', console: 'readonly' },
+    },
+  },
+  {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {

@@ -1,23 +1,26 @@
 /**
- * Instructions per delivery, counted by valgrind's cachegrind: a measure of CPU cost that does
+ * Instructions per delivery, counted by valgrind's callgrind: a measure of CPU cost that does
  * not move with the machine's load, for questions whose answer is smaller than the run-to-run
  * noise of timing (e.g. "do metrics cost more than 2% per delivery?").
  *
- * Runs the server under `valgrind --tool=cachegrind --cache-sim=no` twice per round: once with
- * the subscribers connected and nothing published, once with `--messages` publications fanned out
- * to them; the difference, divided by the deliveries, is the server's instructions per delivery
- * (startup, connecting and shutting down cancel out). Needs `valgrind` (Debian package) and a
- * build (`npm run build`).
+ * Runs the server under `valgrind --tool=callgrind --instr-atstart=no`: nothing is counted while
+ * it starts and the subscribers connect; `callgrind_control -i on` starts the count just before
+ * the first publication and `-i off` stops it once every subscriber has every message, so the
+ * total, divided by the deliveries, is the server's instructions per delivery (the signed API
+ * request of each publication included, shared by all its recipients). Startup and shutdown,
+ * whose JIT and GC work varies by hundreds of millions of instructions between runs, stay out.
+ * Needs `valgrind` (Debian package) and a build (`npm run build`).
  *
  *   node dist/bench/instructions.js [--subscribers N] [--messages M] [--rounds R] [--admin on|off]
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { Agent } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import Pusher from 'pusher';
 import WebSocket from 'ws';
 
@@ -64,19 +67,26 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Total instructions executed by the server's process, read from cachegrind's summary line. */
+/** Instructions counted while collection was on, read from callgrind's totals line. */
 async function instructionsOf(outFile: string): Promise<number> {
   const text = await readFile(outFile, 'utf8');
-  const summary = /^summary:\s+(\d+)/m.exec(text);
-  if (summary?.[1] === undefined) throw new Error(`no summary in ${outFile}`);
-  return Number(summary[1]);
+  const totals = /^totals:\s+(\d+)/m.exec(text);
+  if (totals?.[1] === undefined) throw new Error(`no totals in ${outFile}`);
+  return Number(totals[1]);
 }
 
-/** One server run under cachegrind: subscribers connect, `messages` publications reach them all. */
+const run = promisify(execFile);
+
+/** Turns callgrind's collection on or off in the server's process. */
+async function collect(pid: number, on: boolean): Promise<void> {
+  await run('callgrind_control', ['-i', on ? 'on' : 'off', String(pid)], { timeout: 120_000 });
+}
+
+/** One server run under callgrind: counts only the fan-out of `messages` publications to every subscriber. */
 async function countRun(settings: Settings, messages: number, folder: string, label: string): Promise<number> {
   const port = await freePort();
   const config = join(folder, `${label}.json`);
-  const outFile = join(folder, `${label}.cachegrind`);
+  const outFile = join(folder, `${label}.callgrind`);
   await writeFile(
     config,
     JSON.stringify({
@@ -89,10 +99,15 @@ async function countRun(settings: Settings, messages: number, folder: string, la
   );
   const child = spawn(
     'valgrind',
-    ['--tool=cachegrind', '--cache-sim=no', `--cachegrind-out-file=${outFile}`, process.execPath, 'bin/switchboard.js', 'start', '--config', config],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${outFile}`, process.execPath, 'bin/switchboard.js', 'start', '--config', config],
+    { stdio: ['ignore', 'ignore', 'ignore'] },
   );
   const exited = once(child, 'exit');
+  // The publisher's own keep-alive pool, closed before the server stops: a pooled socket reset by
+  // the stopping server would otherwise surface as an uncaught ECONNRESET in the SDK's request.
+  const agent = new Agent({ keepAlive: true });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('valgrind did not start');
   try {
     const sockets = await connectAll(port, settings.subscribers);
     let received = 0;
@@ -105,11 +120,14 @@ async function countRun(settings: Settings, messages: number, folder: string, la
         if (received === expected) allReceived();
       });
     }
-    const pusher = new Pusher({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port: String(port), useTLS: false });
+    const pusher = new Pusher({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port: String(port), useTLS: false, agent });
+    await collect(pid, true);
     for (let index = 0; index < messages; index += 1) await pusher.trigger(CHANNEL, 'tick', { index });
-    if (messages > 0) await done;
+    await done;
+    await collect(pid, false);
     for (const socket of sockets) socket.terminate();
   } finally {
+    agent.destroy();
     child.kill('SIGTERM');
     await exited;
   }
@@ -138,7 +156,9 @@ async function retryConnect(port: number): Promise<WebSocket> {
 function subscribe(port: number): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(`ws://127.0.0.1:${String(port)}/app/${APP.key}?protocol=7`);
-    socket.once('error', reject);
+    // Every error rejects (a no-op once subscribed): a reset after `terminate` or the server's
+    // SIGTERM must not surface as an uncaught exception that ends the measurement.
+    socket.on('error', reject);
     socket.on('message', (data: Buffer) => {
       const text = data.toString();
       if (text.includes('pusher:connection_established')) {
@@ -156,11 +176,10 @@ async function main(): Promise<void> {
   try {
     const perDelivery: number[] = [];
     for (let round = 0; round < chosen.rounds; round += 1) {
-      const idle = await countRun(chosen, 0, folder, `idle-${String(round)}`);
-      const busy = await countRun(chosen, chosen.messages, folder, `busy-${String(round)}`);
-      const value = (busy - idle) / (chosen.subscribers * chosen.messages);
+      const counted = await countRun(chosen, chosen.messages, folder, `round-${String(round)}`);
+      const value = counted / (chosen.subscribers * chosen.messages);
       perDelivery.push(value);
-      console.log(`round ${String(round + 1)}: idle ${String(idle)}, busy ${String(busy)}, ${value.toFixed(0)} instructions per delivery`);
+      console.log(`round ${String(round + 1)}: ${String(counted)} instructions counted, ${value.toFixed(0)} per delivery`);
     }
     const sorted = [...perDelivery].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)] ?? 0;

@@ -5,6 +5,7 @@
  * `switchboard config check [...]`: validates the same way (TLS files included) and prints the
  * result, redacted.
  * `switchboard apps ...` and `switchboard migrate`: the app store and the storage layer (cli-apps.ts).
+ * `switchboard example NAME`: an example and its pages (examples/run.ts, source checkout only).
  * Usage errors and invalid configurations exit 2 with the message on stderr.
  */
 import cluster from 'node:cluster';
@@ -58,6 +59,8 @@ Commands:
                      rotate-secret (switchboard apps --help)
   migrate            Create or migrate the app store's table (appStore.url) and the storage (storage.url)
   bench              Benchmark against the baseline (source checkout; see bench/README.md)
+  example NAME       Run an example (controller, soundboard, docs) with its pages (source
+                     checkout; see examples/README.md)
 
 ${START_OPTIONS}
 
@@ -236,6 +239,8 @@ export async function main(argv: string[]): Promise<void> {
     if (command === 'migrate') return await (await import('./cli-apps.js')).migrateCommand(rest);
     // Loaded on demand: the benchmark is a development tool, not part of the server.
     if (command === 'bench') return await (await import('../bench/main.js')).runBench(rest);
+    // Loaded on demand: the examples are a source checkout's, bundled with its dev dependencies.
+    if (command === 'example') return await (await import('../examples/run.js')).exampleCommand(rest);
   } catch (error) {
     // Lines logged before the failure (the development app warning, say) are written first.
     await logOutput?.flush(LOG_FLUSH_TIMEOUT_MS);

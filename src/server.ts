@@ -6,12 +6,11 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { AdminListener } from './admin/admin-listener.js';
-import { metricsRoute, readyRoute } from './admin/admin-routes.js';
-import { appsRoutes } from './admin/apps-routes.js';
+import type { AdminListener } from './admin/admin-listener.js';
+import { createAdminListener } from './admin/create-admin-listener.js';
+import type { Dashboard } from './admin/dashboard/create-dashboard.js';
 import { apiRoutes } from './api/api-routes.js';
 import { PublishLimiter } from './api/publish-limiter.js';
-import type { AppManager } from './apps/app-manager.js';
 import type { CachedAppStore } from './apps/cached-app-store.js';
 import { createApps } from './apps/create-apps.js';
 import type { Broker, BrokerHandlers } from './cluster/broker.js';
@@ -20,6 +19,7 @@ import { clusterDriverOf, connectCluster } from './cluster/drivers.js';
 import type { Config } from './config/schema.js';
 import { AddressLimits } from './core/address-limits.js';
 import { CoreCounters } from './core/core-counters.js';
+import { DebugTap } from './core/debug-tap.js';
 import { Engine } from './core/engine.js';
 import type { LogOutputStats } from './core/log-writer.js';
 import { createLogger, type Logger } from './core/logger.js';
@@ -29,8 +29,11 @@ import type { CertificateReloader, ReloadOutcome } from './http/certificate-relo
 import { healthRoutes, type HttpServerOptions } from './http/http-server.js';
 import { createMainListener, readListenerTls } from './http/main-listener.js';
 import { Router } from './http/router.js';
+import { ConsoleBus } from './observe/console-bus.js';
 import { instrumentRoutes } from './observe/instrument-routes.js';
+import { createPush, type Push } from './push/create-push.js';
 import { NodeMetrics } from './observe/node-metrics.js';
+import { nodeStats } from './observe/node-stats.js';
 import { FlushScheduler } from './transports/flush-scheduler.js';
 import { HttpEndpoint, type HttpEndpointOptions } from './transports/http/http-endpoint.js';
 import { RemoteSessions } from './transports/http/remote-sessions.js';
@@ -84,9 +87,12 @@ interface SwitchboardParts {
   readonly developmentApp: boolean;
   readonly metrics: NodeMetrics;
   readonly admin: AdminListener | undefined;
+  readonly dashboard: Dashboard | undefined;
+  readonly consoleBus: ConsoleBus;
   readonly appCache: CachedAppStore | undefined;
   readonly storage: LazyStorage;
   readonly chatHooks: ChatHooks;
+  readonly push: Push;
 }
 
 export class Switchboard {
@@ -97,6 +103,8 @@ export class Switchboard {
   /** This process's metrics registry (served on the admin listener, or to the primary). */
   readonly metrics: NodeMetrics;
   readonly #admin: AdminListener | undefined;
+  readonly #dashboard: Dashboard | undefined;
+  readonly #consoleBus: ConsoleBus;
   readonly #logger: Logger;
   readonly #server: Server;
   readonly #certificates: CertificateReloader | undefined;
@@ -110,6 +118,7 @@ export class Switchboard {
   readonly #storage: LazyStorage;
   /** Hooks into chat for other features (the push layer sets `offlineMessage`). */
   readonly chatHooks: ChatHooks;
+  readonly #push: Push;
   #closing: Promise<void> | undefined;
 
   private constructor(config: Config, parts: SwitchboardParts) {
@@ -127,9 +136,12 @@ export class Switchboard {
     this.#developmentApp = parts.developmentApp;
     this.metrics = parts.metrics;
     this.#admin = parts.admin;
+    this.#dashboard = parts.dashboard;
+    this.#consoleBus = parts.consoleBus;
     this.#appCache = parts.appCache;
     this.#storage = parts.storage;
     this.chatHooks = parts.chatHooks;
+    this.#push = parts.push;
   }
 
   static async create(config: Config, options: SwitchboardOptions = {}): Promise<Switchboard> {
@@ -138,7 +150,10 @@ export class Switchboard {
     // Read first: a bad TLS file stops the start before anything is connected.
     const tls = await readListenerTls(config, now());
     // The broker is built first and forwards to the engine once the engine exists.
-    const relay: { engine?: Engine; remoteSessions?: RemoteSessions; broker?: Broker } = {};
+    const relay: { engine?: Engine; remoteSessions?: RemoteSessions; broker?: Broker; consoleBus?: ConsoleBus } = {};
+    const nodeId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    // The debug console's tap: nobody watches until a console opens (core/debug-tap.ts).
+    const tap = new DebugTap(nodeId, now);
     const { store: apps, manager: appManager, cache: appCache } = await createApps(config, {
       logger,
       now,
@@ -147,22 +162,23 @@ export class Switchboard {
       },
       liveAppIds: () => relay.engine?.connectedAppIds() ?? [],
     });
-    const webhooks = await createWebhooks(config, { apps, logger, now });
+    const webhooks = await createWebhooks(config, { apps, logger, now, tap });
     // Opened (and migrated) at boot only when a feature that keeps data is on; never otherwise.
     const storage = new LazyStorage(config.storage, STORAGE_FEATURES, logger);
     if (STORAGE_FEATURES.some((feature) => feature.usedBy(config))) await storage.get();
     const metrics = new NodeMetrics();
     const counters = new CoreCounters(metrics.observeStateOperation);
+    const push = await createPush(config, { apps, storage, registry: metrics.registry, logger, now });
 
     const handlers: BrokerHandlers = {
       onPublication: (publication) => relay.engine?.onPublication(publication),
       onControl: (message) => {
         if (message.type === 'terminate-user') relay.engine?.onControl(message);
         else if (message.type === 'app-changed') void appCache?.invalidate(message.appId, message.keys);
+        else if (message.type === 'console') relay.consoleBus?.onMessage(message.body);
         else relay.remoteSessions?.onControl(message);
       },
     };
-    const nodeId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     const { broker, state } = await connectCluster({ config, nodeId, handlers, now, logger });
     const engine = new Engine({
       apps,
@@ -170,6 +186,7 @@ export class Switchboard {
       state,
       webhooks: webhooks.sink,
       counters,
+      tap,
       logger,
       now,
       settings: {
@@ -186,6 +203,15 @@ export class Switchboard {
     });
     relay.engine = engine;
     relay.broker = broker;
+    // Debug console traffic and node status between nodes, on every node (observe/console-bus.ts).
+    const consoleBus = new ConsoleBus({
+      tap,
+      send: (body) => broker.publishControl({ v: 1, type: 'console', body }),
+      localStats: () => nodeStats(nodeId, engine),
+      logger,
+      now,
+    });
+    relay.consoleBus = consoleBus;
     appCache?.onChange((change) => engine.applyAppChange(change.id, change.app));
     const addressLimits = new AddressLimits(config.perAddress, now);
     const resolveClient = createClientResolver(config.http.trustProxy);
@@ -240,6 +266,7 @@ export class Switchboard {
         logger,
         resolveClient,
       ),
+      ...instrumentRoutes(push.routes, metrics.observeApiRequest, logger, resolveClient),
     ]);
     const serverOptions: HttpServerOptions = {
       router,
@@ -249,6 +276,10 @@ export class Switchboard {
       onUpgrade: (request, socket, head) => websocket.handleUpgrade(request, socket, head),
     };
     const { server, certificates } = createMainListener(serverOptions, tls, logger);
+    const admin =
+      (options.adminListener ?? config.admin.enabled)
+        ? createAdminListener(config, { nodeId, engine, state, apps, appManager, metrics, webhooks, tap, consoleBus, logger, now })
+        : undefined;
     return new Switchboard(config, {
       nodeId,
       logger,
@@ -262,10 +293,13 @@ export class Switchboard {
       httpTransports,
       developmentApp: options.developmentApp ?? false,
       metrics,
-      admin: (options.adminListener ?? config.admin.enabled) ? createAdminListener(config, { engine, metrics, logger, appManager }) : undefined,
+      admin: admin?.listener,
+      dashboard: admin?.dashboard,
+      consoleBus,
       appCache,
       storage,
       chatHooks,
+      push,
     });
   }
 
@@ -293,6 +327,8 @@ export class Switchboard {
     });
     this.#acceptGuard.start(this.#server);
     this.engine.start();
+    this.#consoleBus.start();
+    this.#dashboard?.start();
     this.#appCache?.start();
     const address = this.address;
     this.#certificates?.logCurrent('TLS certificate in use');
@@ -375,10 +411,12 @@ export class Switchboard {
     });
     // The listener stays open while draining: /ready answers 503 to the load balancer and new
     // clients are sent away with 4200, so they reconnect to another node.
+    this.#dashboard?.close();
+    this.#consoleBus.close();
     const drained = await Promise.race([this.engine.drain().then(() => 'drained' as const), deadline]);
     if (drained === 'timeout') this.#logger.warn('grace period over: cutting off what is left');
     // After the drain, so the transitions it reported are in the batches; it stops at the deadline.
-    await Promise.race([this.#webhooks.close(graceOver.signal), deadline]);
+    await Promise.race([Promise.all([this.#webhooks.close(graceOver.signal), this.#push.close(graceOver.signal)]), deadline]);
     // HTTP sessions still held (a close not yet delivered, an admission in flight) end now.
     this.#httpTransports?.close();
     await Promise.allSettled([this.#broker.close(), this.#state.close(), this.#appCache?.close(), this.#storage.close()]);
@@ -400,20 +438,6 @@ export class Switchboard {
     clearTimeout(timer);
     this.#logger.info('shut down');
   }
-}
-
-function createAdminListener(
-  config: Config,
-  parts: { engine: Engine; metrics: NodeMetrics; logger: Logger; appManager: AppManager },
-): AdminListener {
-  return new AdminListener({
-    host: config.admin.host,
-    port: config.admin.port,
-    token: config.admin.token,
-    logger: parts.logger,
-    // Readiness does not depend on the app store: while the database is down the cache serves.
-    routes: [metricsRoute(() => parts.metrics.expose()), readyRoute(() => !parts.engine.draining), ...appsRoutes(parts.appManager)],
-  });
 }
 
 /** The value if it settles within `ms`, else undefined (a failure counts as undefined too). */

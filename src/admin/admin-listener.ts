@@ -1,15 +1,17 @@
 /**
  * The admin listener: a second HTTP server for operators, never for clients (loopback by
  * default). It is a small router: whoever composes it passes the routes (metrics, readiness, the
- * apps API, and later the dashboard); a route that takes a body reads it itself. Every request
- * is checked against `admin.token` first when one is set (401 otherwise). Answers carry no CORS headers: browsers on other origins get nothing.
+ * apps API, the dashboard); a route that takes a body reads it itself. Every request is checked
+ * first (admin-access.ts: the bearer `admin.token` or a dashboard session, same-origin writes).
+ * Answers carry no CORS headers: browsers on other origins get nothing.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../core/logger.js';
 import { peerAddressOf } from '../http/remote-address.js';
 import { Router, runRoute, type Route } from '../http/router.js';
-import { bearerTokenMatches } from './bearer-token.js';
+import { decideAccess } from './admin-access.js';
+import type { SessionStore } from './dashboard/session-store.js';
 
 export interface AdminListenerOptions {
   readonly host: string;
@@ -18,6 +20,8 @@ export interface AdminListenerOptions {
   readonly token: string | undefined;
   readonly routes: readonly Route[];
   readonly logger: Logger;
+  /** The dashboard's sessions, when the dashboard is served (see admin-access.ts). */
+  readonly sessions?: SessionStore | undefined;
 }
 
 /** The admin listener could not bind; the message names the config key to change. */
@@ -86,17 +90,15 @@ export class AdminListener {
   }
 
   #handle(router: Router, request: IncomingMessage, response: ServerResponse): void {
-    const { token, logger } = this.#options;
-    if (token !== undefined && !bearerTokenMatches(request.headers.authorization, token)) {
+    const { token, logger, sessions } = this.#options;
+    const access = decideAccess(request, token, sessions);
+    if (!access.ok) {
       request.resume();
-      // Whether a token was sent, never the token.
+      // Why, never the token.
       if (logger.isLevelEnabled('debug')) {
-        const reason = request.headers.authorization === undefined ? 'no Authorization header' : 'wrong bearer token';
-        logger.debug({ url: request.url, reason, remoteAddress: peerAddressOf(request) }, 'admin auth failed');
+        logger.debug({ url: request.url, reason: access.reason, remoteAddress: peerAddressOf(request) }, 'admin auth failed');
       }
-      sendAdminJson(response, 401, { error: 'A valid admin token is required (Authorization: Bearer <admin.token>)', code: 'unauthorized' }, {
-        'www-authenticate': 'Bearer realm="switchboard-admin"',
-      });
+      sendAdminJson(response, access.status, { error: access.error, code: access.code }, access.headers);
       return;
     }
     const match = router.match(request.method ?? 'GET', request.url ?? '/');

@@ -8,6 +8,11 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
+/** True when `offered` is the token, compared in constant time (the dashboard's sign-in). */
+export function tokenMatches(offered: string, token: string): boolean {
+  return timingSafeEqual(digest(offered), digest(token));
+}
+
 /** True when `authorization` is exactly `Bearer <token>` (scheme case-insensitive). */
 export function bearerTokenMatches(authorization: string | undefined, token: string): boolean {
   const match = /^Bearer (.+)$/i.exec(authorization ?? '');

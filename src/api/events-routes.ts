@@ -70,16 +70,7 @@ function publicationsOf(app: App, events: readonly EventInput[]): Publication[] 
  */
 async function published(context: ApiContext, request: IncomingMessage, response: ServerResponse, app: App, events: readonly EventInput[]): Promise<boolean> {
   try {
-    for (const event of events) {
-      const cached = event.channels.filter((channel) => channelType(channel).cache);
-      if (cached.length > 0) {
-        const writes = cached.map((channel) => context.state.cache.set(app.id, channel, event.name, event.data, app.cacheTtl * 1000));
-        await orUnavailable(Promise.all(writes), 'the cache did not take the event');
-      }
-    }
-    const publications = publicationsOf(app, events);
-    await context.engine.publishConfirmed(publications);
-    context.engine.counters.app(app.id).apiMessages += publications.length;
+    await publishEvents(context, app, events);
     return true;
   } catch (error) {
     if (!(error instanceof ClusterUnavailableError)) throw error;
@@ -87,6 +78,24 @@ async function published(context: ApiContext, request: IncomingMessage, response
     sendError(request, response, ApiErrors.busUnavailable, undefined, { 'retry-after': String(RETRY_AFTER_SECONDS) });
     return false;
   }
+}
+
+/**
+ * Publishes checked events as the HTTP API does (cache first, then the bus, then this node; see
+ * `published`); rejects with a ClusterUnavailableError when the bus or the cache did not take
+ * them. The dashboard's event creator publishes through it too.
+ */
+export async function publishEvents(context: Pick<ApiContext, 'engine' | 'state'>, app: App, events: readonly EventInput[]): Promise<void> {
+  for (const event of events) {
+    const cached = event.channels.filter((channel) => channelType(channel).cache);
+    if (cached.length > 0) {
+      const writes = cached.map((channel) => context.state.cache.set(app.id, channel, event.name, event.data, app.cacheTtl * 1000));
+      await orUnavailable(Promise.all(writes), 'the cache did not take the event');
+    }
+  }
+  const publications = publicationsOf(app, events);
+  await context.engine.publishConfirmed(publications);
+  context.engine.counters.app(app.id).apiMessages += publications.length;
 }
 
 /**

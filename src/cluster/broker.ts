@@ -38,6 +38,8 @@ export type ControlMessage =
   | { readonly v: 1; readonly type: 'terminate-user'; readonly appId: string; readonly userId: string }
   /** An app was written in the app store: re-read it (`keys`: the keys it had and has, to forget as unknown). */
   | { readonly v: 1; readonly type: 'app-changed'; readonly appId: string; readonly keys: readonly string[] }
+  /** The dashboard's debug console; the body is observe/console-bus.ts's to define and check. */
+  | { readonly v: 1; readonly type: 'console'; readonly body: unknown }
   | HttpSessionMessage;
 
 /** Requests of an HTTP fallback session that reached a node that does not hold the session. */

@@ -284,6 +284,33 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('Webhook delivery, for every app (endpoints are set per app in apps[].webhooks).'),
+  push: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(false)
+        .describe('Serve the push notification API (Pusher Beams compatible, delivered over Web Push; see docs/push.md). Devices are kept in the storage layer.'),
+      vapidSubject: z
+        .string()
+        .regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'must be a mailto: address or an https: URL')
+        .default('mailto:push@switchboard.invalid')
+        .describe('Contact sent to push services in every VAPID token (RFC 8292 sub): a mailto: address or https: URL where the operator can be reached. Set it: some push services refuse placeholder contacts.'),
+      endpointHosts: z
+        .array(z.string().regex(/^[A-Za-z0-9.-]+$/, 'must be a host name'))
+        .min(1)
+        .optional()
+        .describe('Push service hosts (and their subdomains) device subscriptions may point at. Unset: any https: endpoint.'),
+      allowHttpEndpoints: z.boolean().default(false).describe('Accept http: subscription endpoints (a local push service in tests); off in production.'),
+      publishesPerSecond: positiveInt().default(100).describe('Publishes per second per app, per node; over it: 429 with Retry-After.'),
+      concurrency: positiveInt().max(10_000).default(256).describe('Requests to push services in flight at once, per process.'),
+      jobConcurrency: positiveInt().max(1_000).default(8).describe('Queue jobs (a fan-out page, or a batch of up to 100 devices) run at once, per process.'),
+      requestTimeoutMs: positiveInt().default(10_000).describe('Milliseconds a push service has to answer one message; a later answer counts as a failed attempt (retried).'),
+      retryInitialDelayMs: positiveInt().default(1_000).describe('Delay before the first retry of a message a push service answered 429 or 5xx (its Retry-After wins when longer); doubled each time.'),
+      retryMaxDelayMs: positiveInt().default(300_000).describe('Longest delay between two attempts of one message; retries stop when the publish time_to_live runs out.'),
+      maxQueuedJobs: positiveInt().default(100_000).describe('Most jobs waiting in the push queue (this process, or Redis when redis.url is set); new publishes over it get 503.'),
+    })
+    .prefault({})
+    .describe('Push notifications (Pusher Beams API, Web Push delivery).'),
   redis: z
     .strictObject({
       url: z
@@ -401,6 +428,7 @@ export type Config = z.output<typeof configSchema>;
 export type AppConfig = z.output<typeof appSchema>;
 export type WebhookConfig = z.output<typeof webhookSchema>;
 export type WebhookSettings = Config['webhooks'];
+export type PushSettings = Config['push'];
 export type AppStoreSettings = Config['appStore'];
 export type StorageConfig = Config['storage'];
 export type ChatConfig = z.output<typeof chatSchema>;

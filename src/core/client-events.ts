@@ -9,6 +9,7 @@ import type { ClientMessage } from '../protocol/codec.js';
 import { allowsClientEvents } from '../protocol/channels.js';
 import { ClientErrors } from '../protocol/errors.js';
 import type { Connection } from './connection.js';
+import { tapClientEvent } from './debug-entries.js';
 import { hasWebhooks } from './webhook-sink.js';
 
 type ClientEventMessage = Extract<ClientMessage, { type: 'client-event' }>;
@@ -33,7 +34,9 @@ export function handleClientEvent(connection: Connection, message: ClientEventMe
 
   const userId = subscription.type.kind === 'presence' ? subscription.member?.userId : undefined;
   connection.counters.clientEvents += 1;
-  context.publish({ appId: app.id, channel, event, data, userId, exceptSocketId: socketId });
+  const publication = { appId: app.id, channel, event, data, userId, exceptSocketId: socketId };
+  context.publish(publication);
+  tapClientEvent(connection, publication);
   if (hasWebhooks(app)) {
     context.webhooks.emit(app, {
       name: 'client_event',

@@ -13,6 +13,7 @@ import { Frame } from '../protocol/frame.js';
 import type { Transport, TransportListener } from '../transports/transport.js';
 import { handleClientEvent } from './client-events.js';
 import { logConnectionClosed, logConnectionOpened } from './client-log.js';
+import { tapConnectionClosed, tapConnectionOpened } from './debug-entries.js';
 import type { AppCounters } from './core-counters.js';
 import type { EngineContext } from './engine-context.js';
 import type { Subscriber } from './hub.js';
@@ -34,6 +35,8 @@ const PING_FRAME = new Frame(PING_TEXT);
 
 export class Connection implements Subscriber, TransportListener {
   readonly socketId: string;
+  /** The Origin header the client connected with (the debug console shows it). */
+  readonly origin: string | undefined;
   /** Replaced when the app changes while connected (Engine.applyAppChange); the id never changes. */
   app: App;
   readonly transport: Transport;
@@ -58,8 +61,9 @@ export class Connection implements Subscriber, TransportListener {
   readonly #done: Promise<void>;
   #resolveDone!: () => void;
 
-  constructor(context: EngineContext, app: App, transport: Transport, socketId: string) {
+  constructor(context: EngineContext, app: App, transport: Transport, socketId: string, origin?: string) {
     this.context = context;
+    this.origin = origin;
     this.app = app;
     this.transport = transport;
     this.socketId = socketId;
@@ -89,6 +93,7 @@ export class Connection implements Subscriber, TransportListener {
   start(): void {
     this.counters.connectionOpened(this.transport.name);
     logConnectionOpened(this);
+    tapConnectionOpened(this);
     this.send(new Frame(encodeConnectionEstablished(this.socketId, this.context.settings.activityTimeoutSeconds)));
     this.transport.attach(this);
   }
@@ -153,6 +158,7 @@ export class Connection implements Subscriber, TransportListener {
     this.#transportClosed = true;
     this.counters.connectionClosed(this.transport.name, code);
     logConnectionClosed(this, code, reason);
+    tapConnectionClosed(this, code, reason);
     if (code === CloseReasons.slowConsumer.code) this.counters.slowConsumerCloses += 1;
     this.#inbox = [];
     if (!this.#busy) void this.#release();

@@ -4,6 +4,7 @@ import type { ClusterState } from '../cluster/cluster-state.js';
 import type { ChannelRoutes } from './channel-routes.js';
 import type { Connection } from './connection.js';
 import type { CoreCounters } from './core-counters.js';
+import type { DebugTap } from './debug-tap.js';
 import type { Hub } from './hub.js';
 import type { Logger } from './logger.js';
 import type { SubscriptionCounts } from './subscription-counts.js';
@@ -35,6 +36,8 @@ export interface EngineContext {
   readonly webhooks: WebhookSink;
   /** Traffic totals read by the metrics registry. */
   readonly counters: CoreCounters;
+  /** The debug console's tap (reports go through debug-entries.ts). */
+  readonly tap: DebugTap;
   readonly logger: Logger;
   readonly now: () => number;
   /** Delivers to this node's subscribers and sends to the other nodes. */

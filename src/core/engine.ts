@@ -19,6 +19,8 @@ import { ClusterNodes } from './cluster-nodes.js';
 import { ClusterUpkeep } from './cluster-upkeep.js';
 import { Connection } from './connection.js';
 import { CoreCounters } from './core-counters.js';
+import { tapApiMessages } from './debug-entries.js';
+import { DebugTap } from './debug-tap.js';
 import type { EngineContext, EngineSettings } from './engine-context.js';
 import { Hub } from './hub.js';
 import { originAllowed } from './origins.js';
@@ -38,6 +40,8 @@ export interface EngineOptions {
   readonly settings: EngineSettings;
   /** Where traffic is counted for metrics; a private set when absent. */
   readonly counters?: CoreCounters;
+  /** The debug console's tap; a private one nobody watches when absent. */
+  readonly tap?: DebugTap;
   readonly now?: () => number;
 }
 
@@ -57,6 +61,7 @@ const HIGHEST_PROTOCOL = 7;
 export class Engine implements BrokerHandlers {
   readonly hub = new Hub();
   readonly counters: CoreCounters;
+  readonly tap: DebugTap;
   readonly #options: EngineOptions;
   readonly #connections = new Map<string, Connection>();
   /** Socket ids registered (or being registered) in cluster state and not yet in #connections. */
@@ -71,6 +76,7 @@ export class Engine implements BrokerHandlers {
     this.#options = options;
     this.counters = options.counters ?? new CoreCounters();
     const now = options.now ?? Date.now;
+    this.tap = options.tap ?? new DebugTap('local', now);
     const logger = options.logger;
     const routes = new ChannelRoutes(options.broker, (error, appId, channel) =>
       logger.warn({ err: error, app: appId, channel }, 'broker unsubscribe failed'),
@@ -95,6 +101,7 @@ export class Engine implements BrokerHandlers {
       ),
       webhooks: options.webhooks,
       counters: this.counters,
+      tap: this.tap,
       logger,
       now,
       publish: (publication) => this.publish(publication),
@@ -180,14 +187,14 @@ export class Engine implements BrokerHandlers {
     while (this.#connections.has(socketId) || this.#admitting.has(socketId)) socketId = newSocketId();
     this.#admitting.add(socketId);
     try {
-      await this.#admit(app, transport, socketId);
+      await this.#admit(app, transport, socketId, request.origin);
     } finally {
       this.#admitting.delete(socketId);
     }
   }
 
   /** Registers the connection under the app's quota; the socket id is in #admitting meanwhile. */
-  async #admit(app: App, transport: Transport, socketId: string): Promise<void> {
+  async #admit(app: App, transport: Transport, socketId: string, origin: string | undefined): Promise<void> {
     const { connections } = this.#context.state;
     let admitted: boolean;
     try {
@@ -215,7 +222,7 @@ export class Engine implements BrokerHandlers {
       await connections.remove(app.id, socketId);
       return this.#reject(app.key, transport, refusal ?? CloseReasons.appDeleted);
     }
-    const connection = new Connection(this.#context, current, transport, socketId);
+    const connection = new Connection(this.#context, current, transport, socketId, origin);
     this.#connections.set(socketId, connection);
     connection.start();
   }
@@ -244,6 +251,7 @@ export class Engine implements BrokerHandlers {
       }
     }
     for (const publication of publications) this.#deliver(publication);
+    tapApiMessages(this.tap, publications);
   }
 
   /**

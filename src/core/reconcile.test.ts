@@ -18,6 +18,7 @@ import { ChannelRoutes } from './channel-routes.js';
 import { CoreCounters } from './core-counters.js';
 import type { Subscription } from './connection.js';
 import type { EngineContext } from './engine-context.js';
+import { DebugTap } from './debug-tap.js';
 import { Hub } from './hub.js';
 import { silentLogger } from './logger.js';
 import { reconcile, type LiveConnection, type LiveConnections } from './reconcile.js';
@@ -89,6 +90,7 @@ function fixture(): Fixture {
       subscriptionCountThrottle: { threshold: 100, intervalMs: 1_000 },
     },
     hub: new Hub(),
+    tap: new DebugTap('test'),
     routes: new ChannelRoutes(new MemoryBroker(), () => undefined),
     state,
     transitions: new Transitions({ channels: state.channels, apps, webhooks, logger: silentLogger, now: Date.now, delayMs: 1_000 }),

@@ -8,6 +8,7 @@ import type { App } from '../apps/app-store.js';
 import type { PresenceMember } from '../cluster/channel-state.js';
 import { channelType, watchlistChannel } from '../protocol/channels.js';
 import { WATCHLIST_EVENTS, watchlistEventsData, type WatchlistEvent } from '../protocol/codec.js';
+import { tapMember, tapOccupancy } from './debug-entries.js';
 import type { EngineContext } from './engine-context.js';
 import { hasWebhooks } from './webhook-sink.js';
 
@@ -25,7 +26,9 @@ export async function leaveState(context: EngineContext, app: App, channel: stri
     };
     const result = await context.counters.timeStateOperation('channels.leave', () => context.state.channels.leave(leave));
     if (channelType(channel).kind !== 'presence') context.subscriptionCounts.changed(app, channel, result.subscriptionCount);
+    if (result.vacated) tapOccupancy(context.tap, app.id, channel, 'channel-vacated');
     if (result.memberRemoved && result.userId !== undefined) {
+      tapMember(context.tap, app.id, channel, result.userId, 'member-removed');
       context.publish({
         appId: app.id,
         channel,

@@ -19,6 +19,7 @@ import { Frame } from '../protocol/frame.js';
 import { authorizeSubscription } from './channel-auth.js';
 import { logSubscribed, logSubscriptionRefused, logUnsubscribed } from './client-log.js';
 import type { Connection, Subscription } from './connection.js';
+import { tapMember, tapOccupancy, tapSubscription } from './debug-entries.js';
 import { leaveState, publishMemberAdded } from './state-changes.js';
 import { hasWebhooks } from './webhook-sink.js';
 
@@ -54,6 +55,7 @@ export function handleSubscribe(connection: Connection, message: SubscribeMessag
     // Delivery to a user follows its sign-in (core/signin.ts); the subscribe is only acknowledged.
     connection.send(new Frame(encodeSubscriptionSucceeded(channel)));
     logSubscribed(connection, channel);
+    tapSubscription(connection, channel, 'subscribed');
     return undefined;
   }
   if (connection.subscriptions.has(channel)) return resendSucceeded(connection, channel, member !== undefined);
@@ -109,6 +111,9 @@ async function join(connection: Connection, subscription: Subscription): Promise
   context.hub.add(app.id, channel, connection);
   connection.send(new Frame(encodeSubscriptionSucceeded(channel, result.presence)));
   logSubscribed(connection, channel);
+  tapSubscription(connection, channel, 'subscribed');
+  if (result.occupied) tapOccupancy(context.tap, app.id, channel, 'channel-occupied');
+  if (result.memberAdded && member !== undefined) tapMember(context.tap, app.id, channel, member.userId, 'member-added');
   if (member === undefined) context.subscriptionCounts.changed(app, channel, result.subscriptionCount);
 
   if (result.memberAdded && member !== undefined) publishMemberAdded(context, app, channel, member, socketId);
@@ -142,6 +147,7 @@ export function handleUnsubscribe(connection: Connection, channel: string): Prom
   const subscription = connection.subscriptions.get(channel);
   if (subscription === undefined) return undefined;
   logUnsubscribed(connection, channel);
+  tapSubscription(connection, channel, 'unsubscribed');
   return leaveChannel(connection, subscription);
 }
 

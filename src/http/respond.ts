@@ -16,7 +16,8 @@ function preflightHeaders(request: IncomingMessage): Record<string, string> {
   const requested = request.headers['access-control-request-headers'];
   return {
     'access-control-allow-origin': '*',
-    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    // PUT and DELETE: the push notification device API (the Beams web SDK calls it from pages).
+    'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
     'access-control-allow-headers': typeof requested === 'string' && requested !== '' ? requested : 'Content-Type',
     'access-control-max-age': '86400',
   };

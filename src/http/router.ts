@@ -9,7 +9,7 @@ export type RouteParams = Readonly<Record<string, string>>;
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse, params: RouteParams) => Promise<void> | void;
 
 export interface Route {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
   readonly handler: RouteHandler;
 }
@@ -19,10 +19,12 @@ export type RouteMatch =
   | { readonly kind: 'wrong-method' }
   | { readonly kind: 'not-found' };
 
-const METHODS = ['GET', 'POST', 'PATCH', 'DELETE'] as const;
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 export class Router {
-  readonly #router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true });
+  // find-my-way refuses path parameters over 100 characters by default (404); channel names (200)
+  // and push interest names (164) are longer, and handlers check their own limits.
+  readonly #router = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1_000 });
 
   constructor(routes: readonly Route[]) {
     for (const route of routes) {

@@ -4,6 +4,7 @@
  * schema never depends on which apps have which feature on.
  */
 import { CHAT_STORAGE } from '../chat/chat-tables.js';
+import { PUSH_STORAGE } from '../push/push-migrations.js';
 import type { StorageFeature } from './migrations.js';
 
-export const STORAGE_FEATURES: readonly StorageFeature[] = [CHAT_STORAGE];
+export const STORAGE_FEATURES: readonly StorageFeature[] = [CHAT_STORAGE, PUSH_STORAGE];

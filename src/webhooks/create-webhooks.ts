@@ -14,11 +14,15 @@ import { WebhookCounterSet, type WebhookMetrics } from './metrics.js';
 import { RedisDeliveryQueue } from './redis-delivery-queue.js';
 import { redisTargetOf } from '../cluster/redis/redis-target.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
+import { WebhookHealth } from './webhook-health.js';
+import type { DebugTap } from '../core/debug-tap.js';
 import { WebhookSender } from './webhook-sender.js';
 
 export interface Webhooks {
   readonly sink: WebhookSink;
   readonly metrics: WebhookMetrics;
+  /** Each endpoint's last outcome and failures (the dashboard). */
+  readonly health: WebhookHealth;
   /** Batches waiting, delayed for a retry or in flight (see DeliveryQueue.depth). */
   queueDepth(): Promise<number>;
   /** Flushes open batches and drains (memory) or hands off (Redis) the queue; see DeliveryQueue. */
@@ -29,12 +33,15 @@ export interface WebhookDependencies {
   readonly apps: AppStore;
   readonly logger: Logger;
   readonly now: () => number;
+  /** The debug console's tap: settled attempts are reported to it. */
+  readonly tap?: DebugTap;
 }
 
 export async function createWebhooks(config: Config, deps: WebhookDependencies): Promise<Webhooks> {
   const counters = new WebhookCounterSet();
+  const health = new WebhookHealth(deps.tap, deps.now);
   // With an app store, any app may get endpoints at any time: the pipeline is always there.
-  if (config.appStore.url === undefined && !config.apps.some(hasWebhooks)) return { sink: NO_WEBHOOKS, metrics: counters, queueDepth: () => Promise.resolve(0), close: () => Promise.resolve() };
+  if (config.appStore.url === undefined && !config.apps.some(hasWebhooks)) return { sink: NO_WEBHOOKS, metrics: counters, health, queueDepth: () => Promise.resolve(0), close: () => Promise.resolve() };
 
   const settings = config.webhooks;
   const logger = deps.logger.child({ component: 'webhooks' });
@@ -43,6 +50,7 @@ export async function createWebhooks(config: Config, deps: WebhookDependencies):
     logger,
     { initialDelayMs: settings.retryInitialDelayMs, maxDelayMs: settings.retryMaxDelayMs, periodMs: settings.retryPeriodMs },
     deps.now,
+    health,
   );
   const send = new WebhookSender(deps.apps, settings.requestTimeoutMs).send;
   const common = {
@@ -64,5 +72,5 @@ export async function createWebhooks(config: Config, deps: WebhookDependencies):
     logger,
     now: deps.now,
   });
-  return { sink: dispatcher, metrics: counters, queueDepth: () => queue.depth(), close: (deadline) => dispatcher.close(deadline) };
+  return { sink: dispatcher, metrics: counters, health, queueDepth: () => queue.depth(), close: (deadline) => dispatcher.close(deadline) };
 }

@@ -12,6 +12,7 @@ import { batchEvents, type WebhookBatch } from './batch.js';
 import type { WebhookCounterSet } from './metrics.js';
 import { nextRetryDelay, type RetryPolicy } from './retry-policy.js';
 import type { SendOutcome } from './webhook-sender.js';
+import type { WebhookHealth } from './webhook-health.js';
 
 export type DropReason = 'retry period over' | 'queue full' | 'endpoint gone' | 'shutdown' | 'queue unavailable' | 'queue failure';
 
@@ -30,8 +31,10 @@ export class DeliveryOutcomes {
   readonly #logger: Logger;
   readonly #policy: RetryPolicy;
   readonly #now: () => number;
+  readonly #health: WebhookHealth | undefined;
 
-  constructor(counters: WebhookCounterSet, logger: Logger, policy: RetryPolicy, now: () => number) {
+  constructor(counters: WebhookCounterSet, logger: Logger, policy: RetryPolicy, now: () => number, health?: WebhookHealth) {
+    this.#health = health;
     this.#counters = counters;
     this.#logger = logger;
     this.#policy = policy;
@@ -40,6 +43,7 @@ export class DeliveryOutcomes {
 
   /** After attempt number `attempts` (1 for the first) of `batch` ended with `outcome`. */
   settle(batch: WebhookBatch, attempts: number, outcome: SendOutcome): Verdict {
+    this.#health?.attempted(batch, attempts, outcome);
     if (outcome.ok) {
       this.#counters.sent(batch.eventCount);
       this.#endpointAnswered(batch);

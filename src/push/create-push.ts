@@ -1,0 +1,108 @@
+/**
+ * Builds the push notification feature from the configuration (called by the composition root):
+ * nothing when `push.enabled` is off; otherwise the devices in the storage layer, the delivery
+ * queue and publish statuses on Redis when Redis is configured (durable, shared by every node)
+ * or in this process otherwise, and the routes of the Beams API.
+ */
+import type { Registry } from 'prom-client';
+import type { AppStore } from '../apps/app-store.js';
+import { connectRedis } from '../cluster/redis/redis-client.js';
+import { redisTargetOf } from '../cluster/redis/redis-target.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../core/logger.js';
+import type { Route } from '../http/router.js';
+import type { LazyStorage } from '../storage/lazy-storage.js';
+import { StorageUnavailableError } from '../storage/storage-errors.js';
+import { endpointPolicy } from './endpoint-policy.js';
+import { MemoryPushQueue } from './memory-push-queue.js';
+import { MemoryPublishStatusStore, RedisPublishStatusStore, type PublishStatusStore } from './publish-status.js';
+import { PublishRate } from './publish-rate.js';
+import { PushCounters } from './push-counters.js';
+import { registerPushMetrics } from './push-metrics.js';
+import { PushProcessor } from './push-processor.js';
+import type { PushQueue } from './push-queue.js';
+import { pushRoutes } from './push-routes.js';
+import { RedisPushQueue } from './redis-push-queue.js';
+import { SqlPushStore } from './sql-push-store.js';
+import { VapidKeyring } from './vapid-keyring.js';
+import { WebPushSender } from './web-push-sender.js';
+
+export interface Push {
+  readonly routes: readonly Route[];
+  /** Stops delivering by `deadline`: the memory queue drops what is left, Redis keeps it. */
+  close(deadline: AbortSignal): Promise<void>;
+}
+
+export interface PushDependencies {
+  readonly apps: AppStore;
+  readonly storage: LazyStorage;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+/** Devices read per fan-out job, and per deliver job. */
+const FANOUT_PAGE_SIZE = 1_000;
+const DELIVER_BATCH_SIZE = 100;
+
+export const NO_PUSH: Push = { routes: [], close: () => Promise.resolve() };
+
+export async function createPush(config: Config, deps: PushDependencies): Promise<Push> {
+  const settings = config.push;
+  if (!settings.enabled) return NO_PUSH;
+  const logger = deps.logger.child({ component: 'push' });
+  const store = new SqlPushStore(await deps.storage.get(), deps.now);
+  const keyring = new VapidKeyring(store);
+  const counters = new PushCounters();
+  const redis = redisTargetOf(config);
+  const prefix = `${config.redis.keyPrefix}push`;
+  const status: PublishStatusStore =
+    redis === undefined ? new MemoryPublishStatusStore() : new RedisPublishStatusStore(await connectRedis({ target: redis, name: 'switchboard-push-status' }), `${prefix}:`);
+  const sender = new WebPushSender({ subject: settings.vapidSubject, timeoutMs: settings.requestTimeoutMs });
+  const processor = new PushProcessor({
+    store,
+    keyring,
+    sender,
+    status,
+    counters,
+    logger,
+    now: deps.now,
+    concurrency: settings.concurrency,
+    fanoutPageSize: FANOUT_PAGE_SIZE,
+    deliverBatchSize: DELIVER_BATCH_SIZE,
+    retryInitialDelayMs: settings.retryInitialDelayMs,
+    retryMaxDelayMs: settings.retryMaxDelayMs,
+  });
+  const common = { processor, logger, concurrency: settings.jobConcurrency, maxQueuedJobs: settings.maxQueuedJobs };
+  let queue: PushQueue;
+  try {
+    queue = redis === undefined ? new MemoryPushQueue(common) : await RedisPushQueue.open({ ...common, target: redis, prefix });
+  } catch (error) {
+    await status.close();
+    throw error;
+  }
+  registerPushMetrics(deps.registry, counters, () => queue.depth());
+  const routes = pushRoutes(
+    {
+      apps: deps.apps,
+      store,
+      keyring,
+      queue,
+      status,
+      counters,
+      rate: new PublishRate(settings.publishesPerSecond, deps.now),
+      logger,
+      now: deps.now,
+      endpointAllowed: endpointPolicy(settings),
+    },
+    (error) => error instanceof StorageUnavailableError,
+  );
+  return {
+    routes,
+    close: async (deadline) => {
+      await queue.close(deadline);
+      sender.close();
+      await status.close();
+    },
+  };
+}

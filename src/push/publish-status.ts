@@ -1,0 +1,145 @@
+/**
+ * What became of a publish, by publish id: devices targeted by the fan-out, and per device the
+ * final outcome (delivered to the push service, rejected by it, expired before it took the
+ * message, removed because the subscription is gone), and the service worker's delivery and open
+ * reports. Kept 24 hours. The memory store serves one
+ * process; the Redis store (hash per publish, HINCRBY) is shared by every node on the prefix.
+ */
+import type { Redis } from 'ioredis';
+
+export interface PublishCounts {
+  readonly targeted: number;
+  readonly delivered: number;
+  readonly failed: number;
+  readonly expired: number;
+  readonly removed: number;
+  /** Delivery reports from the service worker (the browser received the message). */
+  readonly acknowledged: number;
+  /** Open reports from the service worker (the user clicked the notification). */
+  readonly opened: number;
+}
+
+export type PublishDelta = Partial<PublishCounts> & { readonly fanoutDone?: boolean };
+
+export interface PublishStatus extends PublishCounts {
+  readonly publishId: string;
+  readonly createdAt: number;
+  /** `queued` until the fan-out has read the whole audience, `sending` until every device has an outcome. */
+  readonly state: 'queued' | 'sending' | 'done';
+}
+
+export interface PublishStatusStore {
+  create(appId: string, publishId: string, createdAt: number): Promise<void>;
+  add(publishId: string, delta: PublishDelta): Promise<void>;
+  get(appId: string, publishId: string): Promise<PublishStatus | undefined>;
+  close(): Promise<void>;
+}
+
+export const STATUS_RETENTION_MS = 24 * 60 * 60 * 1000;
+const ADD_IF_EXISTS = `
+if redis.call('exists', KEYS[1]) == 0 then return 0 end
+for i = 1, #ARGV, 2 do redis.call('hincrby', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1`;
+const COUNT_FIELDS = ['targeted', 'delivered', 'failed', 'expired', 'removed', 'acknowledged', 'opened'] as const;
+
+function statusOf(publishId: string, createdAt: number, counts: PublishCounts, fanoutDone: boolean): PublishStatus {
+  const settled = counts.delivered + counts.failed + counts.expired + counts.removed;
+  const state = !fanoutDone ? 'queued' : settled >= counts.targeted ? 'done' : 'sending';
+  return { publishId, createdAt, state, ...counts };
+}
+
+interface MemoryEntry {
+  readonly appId: string;
+  readonly createdAt: number;
+  counts: PublishCounts;
+  fanoutDone: boolean;
+}
+
+/** At most `capacity` publishes, the oldest forgotten first. */
+export class MemoryPublishStatusStore implements PublishStatusStore {
+  readonly #entries = new Map<string, MemoryEntry>();
+  readonly #capacity: number;
+
+  constructor(capacity = 100_000) {
+    this.#capacity = capacity;
+  }
+
+  create(appId: string, publishId: string, createdAt: number): Promise<void> {
+    if (this.#entries.size >= this.#capacity) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(publishId, { appId, createdAt, counts: { targeted: 0, delivered: 0, failed: 0, expired: 0, removed: 0, acknowledged: 0, opened: 0 }, fanoutDone: false });
+    return Promise.resolve();
+  }
+
+  add(publishId: string, delta: PublishDelta): Promise<void> {
+    const entry = this.#entries.get(publishId);
+    if (entry === undefined) return Promise.resolve();
+    const counts = { ...entry.counts };
+    for (const field of COUNT_FIELDS) counts[field] += delta[field] ?? 0;
+    entry.counts = counts;
+    if (delta.fanoutDone === true) entry.fanoutDone = true;
+    return Promise.resolve();
+  }
+
+  get(appId: string, publishId: string): Promise<PublishStatus | undefined> {
+    const entry = this.#entries.get(publishId);
+    if (entry === undefined || entry.appId !== appId) return Promise.resolve(undefined);
+    return Promise.resolve(statusOf(publishId, entry.createdAt, entry.counts, entry.fanoutDone));
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+export class RedisPublishStatusStore implements PublishStatusStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+  }
+
+  #key(publishId: string): string {
+    return `${this.#prefix}status:${publishId}`;
+  }
+
+  async create(appId: string, publishId: string, createdAt: number): Promise<void> {
+    await this.#redis.multi().hset(this.#key(publishId), { appId, createdAt }).pexpire(this.#key(publishId), STATUS_RETENTION_MS).exec();
+  }
+
+  /** Counts only on a publish that exists (one whose 24 hours are over is not revived). */
+  async add(publishId: string, delta: PublishDelta): Promise<void> {
+    const pairs: (string | number)[] = [];
+    for (const field of COUNT_FIELDS) {
+      const by = delta[field];
+      if (by !== undefined && by !== 0) pairs.push(field, by);
+    }
+    if (delta.fanoutDone === true) pairs.push('fanoutDone', 1);
+    if (pairs.length > 0) await this.#redis.eval(ADD_IF_EXISTS, 1, this.#key(publishId), ...pairs);
+  }
+
+  async get(appId: string, publishId: string): Promise<PublishStatus | undefined> {
+    const hash = await this.#redis.hgetall(this.#key(publishId));
+    if (hash['appId'] !== appId) return undefined;
+    const count = (field: string): number => Number(hash[field] ?? 0);
+    const counts: PublishCounts = {
+      targeted: count('targeted'),
+      delivered: count('delivered'),
+      failed: count('failed'),
+      expired: count('expired'),
+      removed: count('removed'),
+      acknowledged: count('acknowledged'),
+      opened: count('opened'),
+    };
+    return statusOf(publishId, count('createdAt'), counts, count('fanoutDone') > 0);
+  }
+
+  async close(): Promise<void> {
+    this.#redis.disconnect();
+    return Promise.resolve();
+  }
+}

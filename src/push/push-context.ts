@@ -1,0 +1,23 @@
+/** What the push notification API handlers use. */
+import type { AppStore } from '../apps/app-store.js';
+import type { Logger } from '../core/logger.js';
+import type { PublishStatusStore } from './publish-status.js';
+import type { PushCounters } from './push-counters.js';
+import type { PushQueue } from './push-queue.js';
+import type { PushStore } from './push-store.js';
+import type { VapidKeyring } from './vapid-keyring.js';
+import type { PublishRate } from './publish-rate.js';
+
+export interface PushContext {
+  readonly apps: AppStore;
+  readonly store: PushStore;
+  readonly keyring: VapidKeyring;
+  readonly queue: PushQueue;
+  readonly status: PublishStatusStore;
+  readonly counters: PushCounters;
+  readonly rate: PublishRate;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** Which subscription endpoints devices may register (see endpoint-policy.ts). */
+  readonly endpointAllowed: (endpoint: URL) => boolean;
+}

@@ -1,0 +1,148 @@
+/**
+ * Runs one queue job (see push-jobs.ts) and says what to queue next; the queues (memory, Redis)
+ * only store and schedule. A fan-out job reads one page of the audience; a deliver job sends to
+ * its devices (at most `concurrency` requests in flight in this process) and settles each:
+ * delivered, removed (404/410: the device is deleted at once), failed (any other refusal), or
+ * retried (429, 5xx, timeout) after the push service's Retry-After or an exponential backoff,
+ * as long as that is before the publish's time_to_live runs out (then expired).
+ */
+import type { Logger } from '../core/logger.js';
+import type { PublishStatusStore } from './publish-status.js';
+import type { PushCounters } from './push-counters.js';
+import type { DeliverJob, FanoutJob, FollowUp, PushJob } from './push-jobs.js';
+import type { DeviceTarget, PushStore } from './push-store.js';
+import { Semaphore } from './semaphore.js';
+import type { VapidKeyring } from './vapid-keyring.js';
+import type { SendOutcome, WebPushSender } from './web-push-sender.js';
+
+export interface PushProcessorOptions {
+  readonly store: PushStore;
+  readonly keyring: VapidKeyring;
+  readonly sender: Pick<WebPushSender, 'send'>;
+  readonly status: PublishStatusStore;
+  readonly counters: PushCounters;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** Requests to push services in flight at once in this process. */
+  readonly concurrency: number;
+  /** Devices read per fan-out job. */
+  readonly fanoutPageSize: number;
+  /** Devices per deliver job. */
+  readonly deliverBatchSize: number;
+  readonly retryInitialDelayMs: number;
+  readonly retryMaxDelayMs: number;
+}
+
+export class PushProcessor {
+  readonly #options: PushProcessorOptions;
+  readonly #slots: Semaphore;
+
+  constructor(options: PushProcessorOptions) {
+    this.#options = options;
+    this.#slots = new Semaphore(options.concurrency);
+  }
+
+  /**
+   * Runs `job`. Once `drain` is aborted (a shutdown began) no new request starts; once `stop` is
+   * (its deadline) requests in flight are cut. The devices not sent either way are handed back as
+   * a follow-up, for the next process.
+   */
+  process(job: PushJob, stop: AbortSignal, drain: AbortSignal = stop): Promise<readonly FollowUp[]> {
+    return job.kind === 'fanout' ? this.#fanout(job) : this.#deliver(job, stop, drain);
+  }
+
+  async #fanout(job: FanoutJob): Promise<readonly FollowUp[]> {
+    const { store, status, fanoutPageSize, deliverBatchSize } = this.#options;
+    const { appId, publishId } = job.publish;
+    const page =
+      job.target.kind === 'interests'
+        ? await store.devicesForInterests(appId, job.target.names, job.after, fanoutPageSize)
+        : await store.devicesForUsers(appId, job.target.ids, job.after, fanoutPageSize);
+    const followUps: FollowUp[] = [];
+    for (let start = 0; start < page.length; start += deliverBatchSize) {
+      followUps.push({ job: { kind: 'deliver', publish: job.publish, devices: page.slice(start, start + deliverBatchSize), attempt: 0 }, delayMs: 0 });
+    }
+    const last = page[page.length - 1];
+    const more = page.length === fanoutPageSize && last !== undefined;
+    if (more) followUps.push({ job: { ...job, after: last.id }, delayMs: 0 });
+    await status.add(publishId, more ? { targeted: page.length } : { targeted: page.length, fanoutDone: true });
+    return followUps;
+  }
+
+  async #deliver(job: DeliverJob, stop: AbortSignal, drain: AbortSignal): Promise<readonly FollowUp[]> {
+    const { keyring, sender, store, status, counters, now, logger } = this.#options;
+    const { appId, publishId, expiresAt } = job.publish;
+    const keys = await keyring.keysOf(appId);
+    const startedAt = now();
+    // A message whose time_to_live ran out while it waited here is not sent; one published with
+    // TTL 0 ("now or never") is sent once, on its first attempt.
+    if (startedAt >= expiresAt && (job.publish.ttlSeconds > 0 || job.attempt > 0)) {
+      counters.count('expired', job.devices.length);
+      await status.add(publishId, { expired: job.devices.length });
+      return [];
+    }
+    const ttlSeconds = Math.max(0, Math.floor((expiresAt - startedAt) / 1000));
+    const message = { appId, keys, payload: job.publish.payload, ttlSeconds, urgency: job.publish.urgency, topic: job.publish.topic };
+    const outcomes = await Promise.all(
+      job.devices.map(async (device) => ({
+        device,
+        outcome: await this.#slots.run(() => (drain.aborted || stop.aborted ? Promise.resolve(undefined) : sender.send(device, message, stop))),
+      })),
+    );
+    const again: DeviceTarget[] = [];
+    const handedBack: DeviceTarget[] = [];
+    let waitMs = 0;
+    const tally = { delivered: 0, failed: 0, removed: 0, expired: 0 };
+    for (const { device, outcome } of outcomes) {
+      if (outcome === undefined || (outcome.kind === 'retry' && stop.aborted)) {
+        handedBack.push(device);
+        continue;
+      }
+      this.#settle(appId, device, outcome, tally, again);
+      if (outcome.kind === 'retry') waitMs = Math.max(waitMs, outcome.retryAfterMs ?? 0);
+    }
+    await Promise.all(outcomes.filter(({ outcome }) => outcome?.kind === 'gone').map(({ device }) => store.deleteDevice(appId, device.id)));
+    const followUps: FollowUp[] = [];
+    if (handedBack.length > 0) followUps.push({ job: { ...job, devices: handedBack }, delayMs: 0 });
+    if (again.length > 0) {
+      const delayMs = Math.max(waitMs, this.#backoffMs(job.attempt));
+      if (now() + delayMs < expiresAt) {
+        counters.count('retried', again.length);
+        followUps.push({ job: { ...job, devices: again, attempt: job.attempt + 1 }, delayMs });
+      } else {
+        tally.expired += again.length;
+        counters.count('expired', again.length);
+        logger.debug({ app: appId, publishId, devices: again.length }, 'push: no retry before time_to_live runs out');
+      }
+    }
+    await status.add(publishId, tally);
+    return followUps;
+  }
+
+  #settle(appId: string, device: DeviceTarget, outcome: SendOutcome, tally: { delivered: number; failed: number; removed: number }, again: DeviceTarget[]): void {
+    const { counters, logger } = this.#options;
+    switch (outcome.kind) {
+      case 'delivered':
+        tally.delivered += 1;
+        counters.count('delivered');
+        return;
+      case 'gone':
+        tally.removed += 1;
+        counters.count('removed');
+        return;
+      case 'rejected':
+        tally.failed += 1;
+        counters.count('failed');
+        logger.warn({ app: appId, device: device.id, status: outcome.status, reason: outcome.reason }, 'push: the push service refused a message');
+        return;
+      case 'retry':
+        again.push(device);
+        return;
+    }
+  }
+
+  #backoffMs(attempt: number): number {
+    const { retryInitialDelayMs, retryMaxDelayMs } = this.#options;
+    return Math.min(retryMaxDelayMs, retryInitialDelayMs * 2 ** Math.min(attempt, 20));
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Headless Chromium (Debian `chromium`, driven by playwright-core) for the browser tests. Each
+ * page opens in its own browser context, as on its own device: its own storage, and visible (a
+ * background tab of one context would get no animation frames).
+ */
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+export interface OpenedPage {
+  readonly page: Page;
+  /** Errors thrown by the page's scripts. */
+  readonly errors: string[];
+  /** Closes the page and its context, as a person closing the tab. */
+  close(): Promise<void>;
+}
+
+export interface Chromium {
+  readonly browser: Browser;
+  /** Opens `url` in a new context (a new "device"); `beforeLoad` can attach listeners first. */
+  open(url: string, beforeLoad?: (page: Page) => void): Promise<OpenedPage>;
+  close(): Promise<void>;
+}
+
+export async function launchChromium(): Promise<Chromium> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-background-timer-throttling',
+      '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows',
+      // The tests press the pads without a click having unlocked audio first on every page.
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+  return {
+    browser,
+    open: async (url, beforeLoad) => {
+      const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      beforeLoad?.(page);
+      await page.goto(url);
+      return { page, errors, close: () => context.close() };
+    },
+    close: () => browser.close(),
+  };
+}
