@@ -22,6 +22,8 @@ function isFullRun(options: BenchOptions): boolean {
 }
 
 export async function runBench(argv: readonly string[]): Promise<void> {
+  // The chat figures are a run of their own (Switchboard only, PostgreSQL): chat/chat-bench.ts.
+  if (argv.includes('--chat')) return (await import('./chat/chat-bench.js')).runChatBench(argv);
   let options;
   try {
     options = parseBenchOptions(argv);

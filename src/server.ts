@@ -40,6 +40,8 @@ import { HttpEndpoint, type HttpEndpointOptions } from './transports/http/http-e
 import { RemoteSessions } from './transports/http/remote-sessions.js';
 import { LocalSessionDirectory } from './transports/http/session-directory.js';
 import { WebSocketEndpoint } from './transports/websocket-endpoint.js';
+import type { ChatHooks } from './chat/chat-realtime.js';
+import { createChat } from './chat/create-chat.js';
 import { LazyStorage } from './storage/lazy-storage.js';
 import { STORAGE_FEATURES } from './storage-features.js';
 import { VERSION } from './shared/version.js';
@@ -95,6 +97,7 @@ interface SwitchboardParts {
   readonly consoleBus: ConsoleBus;
   readonly appCache: CachedAppStore | undefined;
   readonly storage: LazyStorage;
+  readonly chatHooks: ChatHooks;
   readonly push: Push;
 }
 
@@ -119,6 +122,8 @@ export class Switchboard {
   readonly #httpTransports: HttpEndpoint | undefined;
   readonly #appCache: CachedAppStore | undefined;
   readonly #storage: LazyStorage;
+  /** Hooks into chat for other features (the push layer sets `offlineMessage`). */
+  readonly chatHooks: ChatHooks;
   readonly #push: Push;
   #closing: Promise<void> | undefined;
 
@@ -141,6 +146,7 @@ export class Switchboard {
     this.#consoleBus = parts.consoleBus;
     this.#appCache = parts.appCache;
     this.#storage = parts.storage;
+    this.chatHooks = parts.chatHooks;
     this.#push = parts.push;
   }
 
@@ -248,11 +254,13 @@ export class Switchboard {
       : undefined;
     state.membership?.onLost(() => void httpTransports?.reclaimSessions());
     const acceptGuard = new AcceptGuard(logger);
+    const api = { apps, engine, state, logger, now, maxBodyBytes: config.http.maxBodyBytes, limiter: new PublishLimiter(now), resolveClient };
+    const chatHooks: ChatHooks = {};
     const router = new Router([
       ...healthRoutes(() => (engine.draining ? 'draining' : acceptGuard.canAccept() ? undefined : 'out of file descriptors'), VERSION),
       ...(httpTransports?.routes() ?? []),
       ...instrumentRoutes(
-        apiRoutes({ apps, engine, state, logger, now, maxBodyBytes: config.http.maxBodyBytes, limiter: new PublishLimiter(now), resolveClient }),
+        [...apiRoutes(api), ...createChat({ api, state, webhooks: webhooks.sink, storage, hooks: chatHooks }).routes],
         metrics.observeApiRequest,
         logger,
         resolveClient,
@@ -289,6 +297,7 @@ export class Switchboard {
       consoleBus,
       appCache,
       storage,
+      chatHooks,
       push,
     });
   }

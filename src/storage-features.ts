@@ -3,7 +3,8 @@
  * itself here (one line); `switchboard migrate` and the boot migration apply all of them, so the
  * schema never depends on which apps have which feature on.
  */
+import { CHAT_STORAGE } from './chat/chat-tables.js';
 import { PUSH_STORAGE } from './push/push-migrations.js';
 import type { StorageFeature } from './storage/migrations.js';
 
-export const STORAGE_FEATURES: readonly StorageFeature[] = [PUSH_STORAGE];
+export const STORAGE_FEATURES: readonly StorageFeature[] = [CHAT_STORAGE, PUSH_STORAGE];

@@ -33,8 +33,10 @@ const ALLOWED = {
   observe: ['shared', 'protocol', 'cluster', 'core', 'http', 'webhooks'],
   storage: ['shared', 'config'],
   push: ['shared', 'protocol', 'config', 'cluster', 'apps', 'http', 'storage'],
+  chat: ['shared', 'protocol', 'config', 'cluster', 'apps', 'core', 'http', 'api', 'storage'],
+  'chat-client': [],
   admin: ['shared', 'protocol', 'config', 'cluster', 'apps', 'core', 'webhooks', 'http', 'api', 'observe'],
-  root: ['shared', 'protocol', 'config', 'cluster', 'apps', 'core', 'webhooks', 'http', 'transports', 'api', 'observe', 'admin', 'storage', 'push'],
+  root: ['shared', 'protocol', 'config', 'cluster', 'apps', 'core', 'webhooks', 'http', 'transports', 'api', 'observe', 'admin', 'storage', 'push', 'chat', 'chat-client'],
 } as const satisfies Record<string, readonly string[]>;
 
 type Layer = keyof typeof ALLOWED;

@@ -84,6 +84,21 @@ describe('storage: laziness, time bound, switchboard migrate', () => {
     await storage.close();
   });
 
+  it('switchboard migrate run by three processes at once on one SQLite file applies each migration once', async () => {
+    const url = `sqlite:${join(directory, 'concurrent', 'switchboard.db')}`;
+    const results = await Promise.all([1, 2, 3].map(() => runCli(['migrate'], { SWITCHBOARD_STORAGE_URL: url })));
+    const applied = results.map((result) => {
+      assert.equal(result.code, 0, result.stderr);
+      return (JSON.parse(result.stdout) as { storage: { applied: string[] } }).storage.applied;
+    });
+    // Every registered migration applied exactly once, by one of the three.
+    const all = applied.flat();
+    assert.ok(all.includes('chat/0001_create_chat'));
+    assert.equal(new Set(all).size, all.length);
+    const again = await runCli(['migrate'], { SWITCHBOARD_STORAGE_URL: url });
+    assert.deepEqual((JSON.parse(again.stdout) as { storage: { applied: string[] } }).storage.applied, []);
+  });
+
   it('switchboard migrate migrates the storage and says what it applied', async () => {
     const file = join(directory, 'cli', 'switchboard.db');
     const result = await runCli(['migrate'], { SWITCHBOARD_STORAGE_URL: `sqlite:${file}` });

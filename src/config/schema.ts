@@ -7,7 +7,7 @@
  */
 import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
-import { STORAGE_URL_PATTERN } from './storage-url.js';
+import { chatSchema, storageSchema } from './feature-schemas.js';
 
 export const WEBHOOK_EVENT_TYPES = [
   'channel_occupied',
@@ -17,6 +17,10 @@ export const WEBHOOK_EVENT_TYPES = [
   'client_event',
   'cache_miss',
   'subscription_count',
+  'chat_message_created',
+  'chat_member_added',
+  'chat_member_removed',
+  'chat_offline_message',
 ] as const;
 
 const positiveInt = () => z.int().positive();
@@ -97,6 +101,7 @@ export const appSchema = z.strictObject({
     .min(1)
     .optional()
     .describe('Origins allowed to connect (WebSocket and HTTP transports); any origin when absent. "https://*.example.com" matches subdomains.'),
+  chat: chatSchema.optional().describe('In-app chat for this app (see docs/chat.md); off when absent.'),
 });
 
 export const configSchema = z.strictObject({
@@ -403,27 +408,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('Apps kept in PostgreSQL or MySQL, managed live through the admin API and switchboard apps (see docs/apps.md).'),
-  storage: z
-    .strictObject({
-      url: z
-        .string()
-        .regex(STORAGE_URL_PATTERN, 'must be sqlite:<path> or postgres://...')
-        .default('sqlite:./switchboard.db')
-        .describe(
-          'Database of the features that keep data (in-app chat): sqlite:<path> (embedded, one node; the file and its directory are created) or postgres://user:password@host:port/db (clusters). Opened only when such a feature is on: a Channels-only server opens nothing.',
-        ),
-      schema: z
-        .string()
-        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'use letters, digits and _, not starting with a digit')
-        .optional()
-        .describe('PostgreSQL only: the schema holding the tables (created by the migration). Unset: the connection\'s search_path (public).'),
-      poolSize: positiveInt().max(100).default(10).describe('Most PostgreSQL connections per process.'),
-      queryTimeoutMs: positiveInt()
-        .default(5_000)
-        .describe('Milliseconds a database connection attempt or statement may take (SQLite: how long a write waits for another writer) before it fails (503).'),
-    })
-    .prefault({})
-    .describe('The storage layer shared by the features that keep data (see docs/chat.md); migrated at boot and by switchboard migrate.'),
+  storage: storageSchema,
   workers: positiveInt()
     .optional()
     .describe('Worker processes sharing the port (like --workers). Default: one per core with a bus configured, otherwise 1.'),
@@ -446,3 +431,4 @@ export type WebhookSettings = Config['webhooks'];
 export type PushSettings = Config['push'];
 export type AppStoreSettings = Config['appStore'];
 export type StorageConfig = Config['storage'];
+export type ChatConfig = z.output<typeof chatSchema>;

@@ -3,6 +3,7 @@
  * (before any other work), broker route (so no event is missed once subscribed), cluster state
  * (counts, presence cap), then `subscription_succeeded` and `member_added` to the others.
  */
+import type { App } from '../apps/app-store.js';
 import type { ClientMessage } from '../protocol/codec.js';
 import {
   encodeCacheMiss,
@@ -90,7 +91,7 @@ async function join(connection: Connection, subscription: Subscription): Promise
       channel,
       socketId,
       member,
-      maxMembers: member === undefined ? undefined : app.maxPresenceMembers,
+      maxMembers: member === undefined ? undefined : presenceCap(app, channel),
       transitionDelayMs: webhooks ? context.settings.transitionDelayMs : undefined,
     };
     result = await context.counters.timeStateOperation('channels.join', () => context.state.channels.join(join));
@@ -161,4 +162,12 @@ export async function leaveChannel(connection: Connection, subscription: Subscri
   context.hub.remove(app.id, channel, connection);
   context.routes.release(app.id, channel);
   await leaveState(context, app, channel, socketId);
+}
+
+/**
+ * A chat room's channel (`presence-chat-<room>`, authorized by Switchboard from membership) holds
+ * up to the room's member limit; every other presence channel maxPresenceMembers.
+ */
+function presenceCap(app: App, channel: string): number {
+  return app.chat?.enabled === true && channel.startsWith('presence-chat-') ? Math.max(app.chat.maxMembersPerRoom, app.maxPresenceMembers) : app.maxPresenceMembers;
 }

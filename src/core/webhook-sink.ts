@@ -20,7 +20,20 @@ export type WebhookEvent =
       readonly user_id?: string;
     }
   | { readonly name: 'cache_miss'; readonly channel: string }
-  | { readonly name: 'subscription_count'; readonly channel: string; readonly subscription_count: number };
+  | { readonly name: 'subscription_count'; readonly channel: string; readonly subscription_count: number }
+  // In-app chat (docs/chat.md): `channel` is the room's channel, so channelPrefixes filters apply.
+  | { readonly name: 'chat_message_created'; readonly channel: string; readonly room_id: string; readonly message: unknown }
+  | { readonly name: 'chat_member_added'; readonly channel: string; readonly room_id: string; readonly user_id: string }
+  | { readonly name: 'chat_member_removed'; readonly channel: string; readonly room_id: string; readonly user_id: string }
+  | {
+      readonly name: 'chat_offline_message';
+      readonly channel: string;
+      readonly room_id: string;
+      readonly message_id: number;
+      readonly sender_id: string;
+      /** Members who were not online in the room (not in its presence channel) when it was sent. */
+      readonly user_ids: readonly string[];
+    };
 
 export type WebhookEventName = WebhookEvent['name'];
 

@@ -43,6 +43,9 @@ export function migrationTableOf(feature: string): string {
 export async function migrateStorage(storage: Storage, features: readonly StorageFeature[]): Promise<readonly string[]> {
   const db = storage.tables<unknown>();
   if (storage.schema !== undefined) await createSchema(db, storage.schema);
+  // Kysely looks for its migration tables in any schema unless told which: name the one the
+  // connection creates tables in, so a schema beside ours that has them does not count.
+  const migrationTableSchema = storage.dialect === 'postgres' ? await currentSchema(db) : undefined;
   const applied: string[] = [];
   for (const feature of features) {
     if (!/^[a-z][a-z0-9]*$/.test(feature.name)) throw new Error(`storage feature name ${feature.name} must be lowercase letters and digits`);
@@ -53,9 +56,7 @@ export async function migrateStorage(storage: Storage, features: readonly Storag
       provider,
       migrationTableName: migrationTableOf(feature.name),
       migrationLockTableName: MIGRATION_LOCK_TABLE,
-      // Named on PostgreSQL: without a schema, Kysely takes a lock table found in any schema of the
-      // database (another deployment's, sharing it) as this one's and never creates its own.
-      ...(storage.dialect === 'postgres' ? { migrationTableSchema: storage.schema ?? 'public' } : {}),
+      ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
     });
     const { error, results } = await migrator.migrateToLatest();
     if (error !== undefined) {
@@ -64,6 +65,13 @@ export async function migrateStorage(storage: Storage, features: readonly Storag
     for (const result of results ?? []) if (result.status === 'Success') applied.push(`${feature.name}/${result.migrationName}`);
   }
   return applied;
+}
+
+async function currentSchema(db: Kysely<unknown>): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (schema === undefined) throw new Error('PostgreSQL has no current schema (check search_path)');
+  return schema;
 }
 
 /** `create schema if not exists`, tolerating another node creating it at the same moment. */
