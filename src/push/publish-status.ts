@@ -28,9 +28,34 @@ export interface PublishStatus extends PublishCounts {
   readonly state: 'queued' | 'sending' | 'done';
 }
 
+/** Users of a publish to users, by what became of their devices (the v1.PublishToUsersAttempt webhook). */
+export interface UserOutcomes {
+  /** Users with at least one device in the audience. */
+  readonly targeted?: readonly string[];
+  /** Users with a device whose message the push service accepted. */
+  readonly delivered?: readonly string[];
+  /** Users with a device whose message was refused, or expired after retries. */
+  readonly failed?: readonly string[];
+}
+
+export interface UsersReport {
+  readonly users: readonly string[];
+  readonly targeted: readonly string[];
+  readonly delivered: readonly string[];
+  readonly failed: readonly string[];
+}
+
 export interface PublishStatusStore {
-  create(appId: string, publishId: string, createdAt: number): Promise<void>;
+  /** `users`: the user ids of a publish to users (kept for its UsersReport). */
+  create(appId: string, publishId: string, createdAt: number, users?: readonly string[]): Promise<void>;
   add(publishId: string, delta: PublishDelta): Promise<void>;
+  /** Records users' outcomes of a publish to users (before the counts that settle those devices). */
+  addUsers(publishId: string, outcomes: UserOutcomes): Promise<void>;
+  /**
+   * The users' outcomes of a publish to users once it is done, to exactly one caller across every
+   * node (the first to ask after it is done); undefined otherwise.
+   */
+  claimUsersReport(appId: string, publishId: string): Promise<UsersReport | undefined>;
   get(appId: string, publishId: string): Promise<PublishStatus | undefined>;
   close(): Promise<void>;
 }
@@ -53,7 +78,10 @@ interface MemoryEntry {
   readonly createdAt: number;
   counts: PublishCounts;
   fanoutDone: boolean;
+  readonly users?: { readonly all: readonly string[]; readonly targeted: Set<string>; readonly delivered: Set<string>; readonly failed: Set<string>; reported: boolean };
 }
+
+const USER_SETS = ['targeted', 'delivered', 'failed'] as const;
 
 /** At most `capacity` publishes, the oldest forgotten first. */
 export class MemoryPublishStatusStore implements PublishStatusStore {
@@ -64,13 +92,31 @@ export class MemoryPublishStatusStore implements PublishStatusStore {
     this.#capacity = capacity;
   }
 
-  create(appId: string, publishId: string, createdAt: number): Promise<void> {
+  create(appId: string, publishId: string, createdAt: number, users?: readonly string[]): Promise<void> {
     if (this.#entries.size >= this.#capacity) {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);
     }
-    this.#entries.set(publishId, { appId, createdAt, counts: { targeted: 0, delivered: 0, failed: 0, expired: 0, removed: 0, acknowledged: 0, opened: 0 }, fanoutDone: false });
+    this.#entries.set(publishId, { appId, createdAt, counts: { targeted: 0, delivered: 0, failed: 0, expired: 0, removed: 0, acknowledged: 0, opened: 0 },
+      fanoutDone: false,
+      ...(users === undefined ? {} : { users: { all: [...users], targeted: new Set(), delivered: new Set(), failed: new Set(), reported: false } }),
+    });
     return Promise.resolve();
+  }
+
+  addUsers(publishId: string, outcomes: UserOutcomes): Promise<void> {
+    const users = this.#entries.get(publishId)?.users;
+    if (users !== undefined) for (const set of USER_SETS) for (const id of outcomes[set] ?? []) users[set].add(id);
+    return Promise.resolve();
+  }
+
+  claimUsersReport(appId: string, publishId: string): Promise<UsersReport | undefined> {
+    const entry = this.#entries.get(publishId);
+    const users = entry?.users;
+    if (entry === undefined || users === undefined || entry.appId !== appId || users.reported) return Promise.resolve(undefined);
+    if (statusOf(publishId, entry.createdAt, entry.counts, entry.fanoutDone).state !== 'done') return Promise.resolve(undefined);
+    users.reported = true;
+    return Promise.resolve({ users: users.all, targeted: [...users.targeted], delivered: [...users.delivered], failed: [...users.failed] });
   }
 
   add(publishId: string, delta: PublishDelta): Promise<void> {
@@ -107,8 +153,35 @@ export class RedisPublishStatusStore implements PublishStatusStore {
     return `${this.#prefix}status:${publishId}`;
   }
 
-  async create(appId: string, publishId: string, createdAt: number): Promise<void> {
-    await this.#redis.multi().hset(this.#key(publishId), { appId, createdAt }).pexpire(this.#key(publishId), STATUS_RETENTION_MS).exec();
+  async create(appId: string, publishId: string, createdAt: number, users?: readonly string[]): Promise<void> {
+    const key = this.#key(publishId);
+    const multi = this.#redis.multi().hset(key, { appId, createdAt, users: users === undefined ? 0 : 1 }).pexpire(key, STATUS_RETENTION_MS);
+    if (users !== undefined && users.length > 0) multi.sadd(`${key}:users`, ...users).pexpire(`${key}:users`, STATUS_RETENTION_MS);
+    await multi.exec();
+  }
+
+  async addUsers(publishId: string, outcomes: UserOutcomes): Promise<void> {
+    const key = this.#key(publishId);
+    const multi = this.#redis.multi();
+    let writes = 0;
+    for (const set of USER_SETS) {
+      const ids = outcomes[set] ?? [];
+      if (ids.length === 0) continue;
+      multi.sadd(`${key}:${set}`, ...ids).pexpire(`${key}:${set}`, STATUS_RETENTION_MS);
+      writes += 1;
+    }
+    if (writes > 0) await multi.exec();
+  }
+
+  async claimUsersReport(appId: string, publishId: string): Promise<UsersReport | undefined> {
+    const status = await this.get(appId, publishId);
+    if (status?.state !== 'done') return undefined;
+    const key = this.#key(publishId);
+    if ((await this.#redis.hget(key, 'users')) !== '1') return undefined;
+    // HSETNX: only the first caller after the publish is done gets the report.
+    if ((await this.#redis.hsetnx(key, 'usersReported', 1)) !== 1) return undefined;
+    const [users, targeted, delivered, failed] = await Promise.all(['users', ...USER_SETS].map((set) => this.#redis.smembers(`${key}:${set}`)));
+    return { users: users ?? [], targeted: targeted ?? [], delivered: delivered ?? [], failed: failed ?? [] };
   }
 
   /** Counts only on a publish that exists (one whose 24 hours are over is not revived). */
