@@ -4,7 +4,9 @@
  * its devices (at most `concurrency` requests in flight in this process) and settles each:
  * delivered, removed (404/410: the device is deleted at once), failed (any other refusal), or
  * retried (429, 5xx, timeout) after the push service's Retry-After or an exponential backoff,
- * as long as that is before the publish's time_to_live runs out (then expired).
+ * as long as that is before the publish's time_to_live runs out (then expired). For a publish to
+ * users it also records each user's outcome and, once the publish is done, sends Beams'
+ * v1.PublishToUsersAttempt webhook.
  */
 import type { Logger } from '../core/logger.js';
 import type { PublishStatusStore } from './publish-status.js';
@@ -135,11 +137,20 @@ export class PushProcessor {
     return followUps;
   }
 
-  /** Sends v1.PublishToUsersAttempt once the publish to users is done (once across every node). */
+  /**
+   * Sends v1.PublishToUsersAttempt once the publish to users is done (once across every node).
+   * Never rejects: a failure here must not fail the job, whose devices were sent already.
+   */
   async reportUsers(appId: string, publishId: string): Promise<void> {
-    const { status, webhooks } = this.#options;
+    const { status, webhooks, logger } = this.#options;
     if (webhooks === undefined) return;
-    const report = await status.claimUsersReport(appId, publishId);
+    let report;
+    try {
+      report = await status.claimUsersReport(appId, publishId);
+    } catch (error) {
+      logger.warn({ err: error, app: appId, publishId }, 'push: the users of a publish could not be read for its webhook');
+      return;
+    }
     if (report === undefined) return;
     const delivered = new Set(report.delivered);
     const targeted = new Set(report.targeted);

@@ -9,7 +9,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { AppStore } from '../apps/app-store.js';
-import type { SendBatch } from '../webhooks/webhook-sender.js';
+import { describeFetchError, type SendBatch } from '../webhooks/webhook-sender.js';
 
 export function beamsSignature(secret: string, body: Buffer | string): string {
   return createHmac('sha1', secret).update(body).digest('hex');
@@ -63,7 +63,7 @@ export function pushWebhookSender(apps: AppStore, timeoutMs: number): SendBatch 
       if (response.status >= 200 && response.status < 300) return { ok: true };
       return { ok: false, retry: true, reason: `HTTP ${response.status}` };
     } catch (error) {
-      const reason = signal.aborted ? 'cut off by shutdown' : error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : String(error instanceof Error ? (error.cause ?? error.message) : error);
+      const reason = signal.aborted ? 'cut off by shutdown' : error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : describeFetchError(error);
       return { ok: false, retry: true, reason };
     }
   };
