@@ -2,8 +2,9 @@
  * What became of a publish, by publish id: devices targeted by the fan-out, and per device the
  * final outcome (delivered to the push service, rejected by it, expired before it took the
  * message, removed because the subscription is gone), and the service worker's delivery and open
- * reports. Kept 24 hours. The memory store serves one
- * process; the Redis store (hash per publish, HINCRBY) is shared by every node on the prefix.
+ * reports. Kept 24 hours. For a publish to users it also keeps the users and their outcomes, for
+ * Beams' v1.PublishToUsersAttempt webhook. The memory store serves one process; the Redis store
+ * (hash per publish, HINCRBY; a set per user outcome) is shared by every node on the prefix.
  */
 import type { Redis } from 'ioredis';
 
@@ -97,10 +98,9 @@ export class MemoryPublishStatusStore implements PublishStatusStore {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);
     }
-    this.#entries.set(publishId, { appId, createdAt, counts: { targeted: 0, delivered: 0, failed: 0, expired: 0, removed: 0, acknowledged: 0, opened: 0 },
-      fanoutDone: false,
-      ...(users === undefined ? {} : { users: { all: [...users], targeted: new Set(), delivered: new Set(), failed: new Set(), reported: false } }),
-    });
+    const counts = { targeted: 0, delivered: 0, failed: 0, expired: 0, removed: 0, acknowledged: 0, opened: 0 };
+    const tracked = users === undefined ? {} : { users: { all: [...users], targeted: new Set<string>(), delivered: new Set<string>(), failed: new Set<string>(), reported: false } };
+    this.#entries.set(publishId, { appId, createdAt, counts, fanoutDone: false, ...tracked });
     return Promise.resolve();
   }
 
@@ -155,9 +155,9 @@ export class RedisPublishStatusStore implements PublishStatusStore {
 
   async create(appId: string, publishId: string, createdAt: number, users?: readonly string[]): Promise<void> {
     const key = this.#key(publishId);
-    const multi = this.#redis.multi().hset(key, { appId, createdAt, users: users === undefined ? 0 : 1 }).pexpire(key, STATUS_RETENTION_MS);
-    if (users !== undefined && users.length > 0) multi.sadd(`${key}:users`, ...users).pexpire(`${key}:users`, STATUS_RETENTION_MS);
-    await multi.exec();
+    // The users of a publish to users in their order, as JSON (at most 1,000 ids of 164 characters).
+    const fields = users === undefined ? { appId, createdAt } : { appId, createdAt, users: JSON.stringify(users) };
+    await this.#redis.multi().hset(key, fields).pexpire(key, STATUS_RETENTION_MS).exec();
   }
 
   async addUsers(publishId: string, outcomes: UserOutcomes): Promise<void> {
@@ -174,14 +174,14 @@ export class RedisPublishStatusStore implements PublishStatusStore {
   }
 
   async claimUsersReport(appId: string, publishId: string): Promise<UsersReport | undefined> {
-    const status = await this.get(appId, publishId);
-    if (status?.state !== 'done') return undefined;
     const key = this.#key(publishId);
-    if ((await this.#redis.hget(key, 'users')) !== '1') return undefined;
+    const hash = await this.#redis.hgetall(key);
+    const users = hash['users'];
+    if (users === undefined || hash['usersReported'] !== undefined || statusFromHash(publishId, appId, hash)?.state !== 'done') return undefined;
     // HSETNX: only the first caller after the publish is done gets the report.
     if ((await this.#redis.hsetnx(key, 'usersReported', 1)) !== 1) return undefined;
-    const [users, targeted, delivered, failed] = await Promise.all(['users', ...USER_SETS].map((set) => this.#redis.smembers(`${key}:${set}`)));
-    return { users: users ?? [], targeted: targeted ?? [], delivered: delivered ?? [], failed: failed ?? [] };
+    const [targeted, delivered, failed] = await Promise.all(USER_SETS.map((set) => this.#redis.smembers(`${key}:${set}`)));
+    return { users: JSON.parse(users) as string[], targeted: targeted ?? [], delivered: delivered ?? [], failed: failed ?? [] };
   }
 
   /** Counts only on a publish that exists (one whose 24 hours are over is not revived). */
@@ -196,23 +196,27 @@ export class RedisPublishStatusStore implements PublishStatusStore {
   }
 
   async get(appId: string, publishId: string): Promise<PublishStatus | undefined> {
-    const hash = await this.#redis.hgetall(this.#key(publishId));
-    if (hash['appId'] !== appId) return undefined;
-    const count = (field: string): number => Number(hash[field] ?? 0);
-    const counts: PublishCounts = {
-      targeted: count('targeted'),
-      delivered: count('delivered'),
-      failed: count('failed'),
-      expired: count('expired'),
-      removed: count('removed'),
-      acknowledged: count('acknowledged'),
-      opened: count('opened'),
-    };
-    return statusOf(publishId, count('createdAt'), counts, count('fanoutDone') > 0);
+    return statusFromHash(publishId, appId, await this.#redis.hgetall(this.#key(publishId)));
   }
 
   async close(): Promise<void> {
     this.#redis.disconnect();
     return Promise.resolve();
   }
+}
+
+/** The status kept in a Redis hash, when it is `appId`'s. */
+function statusFromHash(publishId: string, appId: string, hash: Record<string, string>): PublishStatus | undefined {
+  if (hash['appId'] !== appId) return undefined;
+  const count = (field: string): number => Number(hash[field] ?? 0);
+  const counts: PublishCounts = {
+    targeted: count('targeted'),
+    delivered: count('delivered'),
+    failed: count('failed'),
+    expired: count('expired'),
+    removed: count('removed'),
+    acknowledged: count('acknowledged'),
+    opened: count('opened'),
+  };
+  return statusOf(publishId, count('createdAt'), counts, count('fanoutDone') > 0);
 }
