@@ -14,6 +14,7 @@ import type { Route } from '../http/router.js';
 import type { LazyStorage } from '../storage/lazy-storage.js';
 import { StorageUnavailableError } from '../storage/storage-errors.js';
 import { createPushWebhooks } from './create-push-webhooks.js';
+import { NO_PUSH_WEBHOOKS } from './push-webhooks.js';
 import { endpointPolicy } from './endpoint-policy.js';
 import { MemoryPushQueue } from './memory-push-queue.js';
 import { MemoryPublishStatusStore, RedisPublishStatusStore, type PublishStatusStore } from './publish-status.js';
@@ -74,7 +75,7 @@ export async function createPush(config: Config, deps: PushDependencies): Promis
     deliverBatchSize: DELIVER_BATCH_SIZE,
     retryInitialDelayMs: settings.retryInitialDelayMs,
     retryMaxDelayMs: settings.retryMaxDelayMs,
-    webhooks: webhooks.emitter,
+    ...(webhooks.emitter === NO_PUSH_WEBHOOKS ? {} : { webhooks: webhooks.emitter }),
   });
   const common = { processor, logger, concurrency: settings.jobConcurrency, maxQueuedJobs: settings.maxQueuedJobs };
   let queue: PushQueue;

@@ -34,7 +34,7 @@ export interface PushProcessorOptions {
   readonly deliverBatchSize: number;
   readonly retryInitialDelayMs: number;
   readonly retryMaxDelayMs: number;
-  /** Where the v1.PublishToUsersAttempt webhook goes when a publish to users is done. */
+  /** Where the v1.PublishToUsersAttempt webhook goes when a publish to users is done (none: not tracked). */
   readonly webhooks?: PushWebhookEmitter;
 }
 
@@ -70,7 +70,7 @@ export class PushProcessor {
     const last = page[page.length - 1];
     const more = page.length === fanoutPageSize && last !== undefined;
     if (more) followUps.push({ job: { ...job, after: last.id }, delayMs: 0 });
-    if (job.target.kind === 'users') await status.addUsers(publishId, { targeted: usersOf(page) });
+    if (job.target.kind === 'users' && this.#options.webhooks !== undefined) await status.addUsers(publishId, { targeted: usersOf(page) });
     await status.add(publishId, more ? { targeted: page.length } : { targeted: page.length, fanoutDone: true });
     if (!more && job.target.kind === 'users') await this.reportUsers(appId, publishId);
     return followUps;
@@ -85,9 +85,9 @@ export class PushProcessor {
     // TTL 0 ("now or never") is sent once, on its first attempt.
     if (startedAt >= expiresAt && (job.publish.ttlSeconds > 0 || job.attempt > 0)) {
       counters.count('expired', job.devices.length);
-      if (job.publish.toUsers === true) await status.addUsers(publishId, { failed: usersOf(job.devices) });
+      if (this.#tracksUsers(job)) await status.addUsers(publishId, { failed: usersOf(job.devices) });
       await status.add(publishId, { expired: job.devices.length });
-      if (job.publish.toUsers === true) await this.reportUsers(appId, publishId);
+      if (this.#tracksUsers(job)) await this.reportUsers(appId, publishId);
       return [];
     }
     const ttlSeconds = Math.max(0, Math.floor((expiresAt - startedAt) / 1000));
@@ -126,14 +126,14 @@ export class PushProcessor {
         logger.debug({ app: appId, publishId, devices: again.length }, 'push: no retry before time_to_live runs out');
       }
     }
-    if (job.publish.toUsers === true) {
+    if (this.#tracksUsers(job)) {
       const settled = (kinds: readonly SendOutcome['kind'][]): readonly DeviceTarget[] =>
         outcomes.flatMap(({ device, outcome }) => (outcome !== undefined && kinds.includes(outcome.kind) ? [device] : []));
       const failed = [...settled(['rejected', 'gone']), ...expiredDevices];
       await status.addUsers(publishId, { delivered: usersOf(settled(['delivered'])), failed: usersOf(failed) });
     }
     await status.add(publishId, tally);
-    if (job.publish.toUsers === true) await this.reportUsers(appId, publishId);
+    if (this.#tracksUsers(job)) await this.reportUsers(appId, publishId);
     return followUps;
   }
 
@@ -185,6 +185,11 @@ export class PushProcessor {
         again.push(device);
         return;
     }
+  }
+
+  /** Users' outcomes are recorded only for a publish to users, and only when webhooks may want them. */
+  #tracksUsers(job: DeliverJob): boolean {
+    return job.publish.toUsers === true && this.#options.webhooks !== undefined;
   }
 
   #backoffMs(attempt: number): number {
