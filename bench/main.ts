@@ -1,5 +1,5 @@
 /**
- * `switchboard bench [options]` (and `npm run bench`): runs the benchmark, prints the table on
+ * `npm run bench -- [options]` (bench/cli.ts): runs the benchmark, prints the table on
  * stdout, writes `latest.json` and `latest.svg` (and timestamped copies) to the results folder.
  * Only a full run (every scenario, not `--smoke`) replaces them: a smoke or partial run writes
  * `partial-latest.json` and `partial-latest.svg`, so the committed figures stay those of a full run.
@@ -27,7 +27,7 @@ export async function runBench(argv: readonly string[]): Promise<void> {
     options = parseBenchOptions(argv);
   } catch (error) {
     if (error instanceof OptionsError || (error instanceof TypeError && 'code' in error)) {
-      process.stderr.write(`switchboard bench: ${error.message}\n\n${USAGE}\n`);
+      process.stderr.write(`bench: ${error.message}\n\n${USAGE}\n`);
       process.exitCode = 2;
       return;
     }

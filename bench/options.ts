@@ -1,5 +1,5 @@
 /**
- * Command-line options of `switchboard bench` and the workload sizes they select. The defaults
+ * Command-line options of the benchmark (`npm run bench -- [options]`) and the workload sizes they select. The defaults
  * fit this project's 2-core machine (the full run takes a few minutes); `--scale` and
  * `--duration` grow or shrink it, `--smoke` runs every scenario in seconds with tiny numbers.
  */
@@ -111,7 +111,7 @@ const SMOKE: Sizes = {
   quietMs: 3_000,
 };
 
-export const USAGE = `Usage: switchboard bench [options]
+export const USAGE = `Usage: npm run bench -- [options]   (or node dist/bench/cli.js [options] after a build)
 
 Starts Switchboard, the baseline (a minimal broadcast server on the same engine) and its naive
 variant (one ws.send per subscriber), each in its own process, drives them from separate

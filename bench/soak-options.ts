@@ -1,5 +1,5 @@
 /**
- * The soak run's workload (`switchboard bench --soak`): how many connections, how much churn and
+ * The soak run's workload (`npm run bench -- --soak`): how many connections, how much churn and
  * publishing, for how long, and how often memory is read. The full size is paced so that two
  * shared cores hold it with room to spare; `--smoke` shrinks it to seconds.
  */

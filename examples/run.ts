@@ -1,5 +1,5 @@
 /**
- * `switchboard example <name>` and `npm run example -- <name>`: starts Switchboard on its
+ * `npm run example -- <name>` (examples/cli.ts): starts Switchboard on its
  * development app, serves the example's pages and its small backend (the auth endpoint, and what
  * else the example needs) on a second origin, and prints one address per role. A source checkout
  * tool, like `switchboard bench`: the pages are bundled from the checkout's dependencies.
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { networkInterfaces } from 'node:os';
 import { DEVELOPMENT_APP, isLoopbackHost, parseConfig } from '../src/config/load.js';
-import { createStdoutLogger, type Logger } from '../src/core/logger.js';
+import { createStdoutLogger, type Logger } from '../src/shared/logger.js';
 import { Switchboard } from '../src/server.js';
 import { ChannelAuthorizer } from './auth.js';
 import { bundlePages } from './bundle.js';
@@ -99,7 +99,7 @@ export async function startExample(name: string, options: ExampleOptions): Promi
   }
 }
 
-const USAGE = `Usage: switchboard example <name> [options]   (or npm run example -- <name>)
+const USAGE = `Usage: npm run example -- <name> [options]   (or node dist/examples/cli.js <name> after a build)
 
 Starts Switchboard with its development app, serves the example's pages and its backend,
 and prints the address to open for each role. Examples:

@@ -19,7 +19,7 @@ import { createServer } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
-import { createStdoutLogger } from '../src/core/logger.js';
+import { createStdoutLogger } from '../src/shared/logger.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Runs of the server at each level, for `connections`. */

@@ -17,7 +17,7 @@ import { loadConfig } from './config/load.js';
 import { redactUrlPassword } from './config/redact.js';
 import type { Config } from './config/schema.js';
 import { openStorage, type Storage } from './storage/database.js';
-import { STORAGE_FEATURES } from './storage/features.js';
+import { STORAGE_FEATURES } from './storage-features.js';
 import { migrateStorage } from './storage/migrations.js';
 
 export const APPS_USAGE = `Usage: switchboard apps <command> [--config FILE]

@@ -5,7 +5,6 @@
  * `switchboard config check [...]`: validates the same way (TLS files included) and prints the
  * result, redacted.
  * `switchboard apps ...` and `switchboard migrate`: the app store and the storage layer (cli-apps.ts).
- * `switchboard example NAME`: an example and its pages (examples/run.ts, source checkout only).
  * Usage errors and invalid configurations exit 2 with the message on stderr.
  */
 import cluster from 'node:cluster';
@@ -14,11 +13,11 @@ import { AdminListenError } from './admin/admin-listener.js';
 import { ConfigError, loadConfig, type LoadOptions } from './config/load.js';
 import { redactConfig } from './config/redact.js';
 import { EnvError } from './config/env.js';
-import type { LogWriter } from './core/log-writer.js';
-import { createStdoutLogger, type Logger } from './core/logger.js';
+import type { LogWriter } from './shared/log-writer.js';
+import { createStdoutLogger, type Logger } from './shared/logger.js';
 import { loadTls, TlsFileError, tlsFilesOf } from './http/tls-files.js';
 import type { Switchboard } from './server.js';
-import { VERSION } from './version.js';
+import { VERSION } from './shared/version.js';
 
 const START_OPTIONS = `Options for start:
   --config FILE      JSON config file (also SWITCHBOARD_CONFIG)
@@ -58,9 +57,6 @@ Commands:
   apps ...           Manage the apps in the app store: list, get, create, update, delete,
                      rotate-secret (switchboard apps --help)
   migrate            Create or migrate the app store's table (appStore.url) and the storage (storage.url)
-  bench              Benchmark against the baseline (source checkout; see bench/README.md)
-  example NAME       Run an example (controller, soundboard, docs) with its pages (source
-                     checkout; see examples/README.md)
 
 ${START_OPTIONS}
 
@@ -237,10 +233,6 @@ export async function main(argv: string[]): Promise<void> {
     // Loaded on demand: the database drivers are not needed by the other commands.
     if (command === 'apps') return await (await import('./cli-apps.js')).appsCommand(rest);
     if (command === 'migrate') return await (await import('./cli-apps.js')).migrateCommand(rest);
-    // Loaded on demand: the benchmark is a development tool, not part of the server.
-    if (command === 'bench') return await (await import('../bench/main.js')).runBench(rest);
-    // Loaded on demand: the examples are a source checkout's, bundled with its dev dependencies.
-    if (command === 'example') return await (await import('../examples/run.js')).exampleCommand(rest);
   } catch (error) {
     // Lines logged before the failure (the development app warning, say) are written first.
     await logOutput?.flush(LOG_FLUSH_TIMEOUT_MS);
@@ -264,5 +256,8 @@ export async function main(argv: string[]): Promise<void> {
     if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') fail(error.message);
     throw error;
   }
+  // The benchmark and the examples run from a source checkout only: the package ships neither.
+  if (command === 'bench') fail('the benchmark is not part of the package: in a source checkout, run npm run bench -- [options] (see bench/README.md)');
+  if (command === 'example') fail('the examples are not part of the package: in a source checkout, run npm run example -- <name> (see examples/README.md)');
   fail(`unknown command "${command}"\n\n${USAGE}`);
 }

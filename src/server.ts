@@ -13,23 +13,24 @@ import { apiRoutes } from './api/api-routes.js';
 import { PublishLimiter } from './api/publish-limiter.js';
 import type { CachedAppStore } from './apps/cached-app-store.js';
 import { createApps } from './apps/create-apps.js';
+import { APP_CHANGED } from './apps/app-changed.js';
 import type { Broker, BrokerHandlers } from './cluster/broker.js';
 import type { ClusterState } from './cluster/cluster-state.js';
-import { clusterDriverOf, connectCluster } from './cluster/drivers.js';
+import { clusterDriverOf, connectCluster, type ClusterConnector } from './cluster/drivers.js';
 import type { Config } from './config/schema.js';
 import { AddressLimits } from './core/address-limits.js';
 import { CoreCounters } from './core/core-counters.js';
 import { DebugTap } from './core/debug-tap.js';
 import { Engine } from './core/engine.js';
-import type { LogOutputStats } from './core/log-writer.js';
-import { createLogger, type Logger } from './core/logger.js';
+import type { LogOutputStats } from './shared/log-writer.js';
+import { createLogger, type Logger } from './shared/logger.js';
 import { AcceptGuard } from './http/accept-guard.js';
 import { createClientResolver } from './http/remote-address.js';
 import type { CertificateReloader, ReloadOutcome } from './http/certificate-reloader.js';
 import { healthRoutes, type HttpServerOptions } from './http/http-server.js';
 import { createMainListener, readListenerTls } from './http/main-listener.js';
 import { Router } from './http/router.js';
-import { ConsoleBus } from './observe/console-bus.js';
+import { CONSOLE, ConsoleBus } from './observe/console-bus.js';
 import { instrumentRoutes } from './observe/instrument-routes.js';
 import { createPush, type Push } from './push/create-push.js';
 import { NodeMetrics } from './observe/node-metrics.js';
@@ -40,8 +41,8 @@ import { RemoteSessions } from './transports/http/remote-sessions.js';
 import { LocalSessionDirectory } from './transports/http/session-directory.js';
 import { WebSocketEndpoint } from './transports/websocket-endpoint.js';
 import { LazyStorage } from './storage/lazy-storage.js';
-import { STORAGE_FEATURES } from './storage/features.js';
-import { VERSION } from './version.js';
+import { STORAGE_FEATURES } from './storage-features.js';
+import { VERSION } from './shared/version.js';
 import { createWebhooks, type Webhooks } from './webhooks/create-webhooks.js';
 import type { WebhookMetrics } from './webhooks/metrics.js';
 
@@ -57,6 +58,11 @@ export interface SwitchboardOptions {
   readonly adminListener?: boolean;
   /** The logger's output when it is a LogWriter (the command line's), for the log metrics. */
   readonly logOutput?: LogOutputStats;
+  /**
+   * Builds the broker and the shared state instead of the configured driver: tests run several
+   * nodes in one process on one MemoryBus this way.
+   */
+  readonly cluster?: ClusterConnector;
 }
 
 /** How long the node holding an HTTP session has to answer a request relayed to it. */
@@ -144,7 +150,7 @@ export class Switchboard {
     // Read first: a bad TLS file stops the start before anything is connected.
     const tls = await readListenerTls(config, now());
     // The broker is built first and forwards to the engine once the engine exists.
-    const relay: { engine?: Engine; remoteSessions?: RemoteSessions; broker?: Broker; consoleBus?: ConsoleBus } = {};
+    const relay: { engine?: Engine; broker?: Broker } = {};
     const nodeId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     // The debug console's tap: nobody watches until a console opens (core/debug-tap.ts).
     const tap = new DebugTap(nodeId, now);
@@ -152,7 +158,7 @@ export class Switchboard {
       logger,
       now,
       publish: async ({ id, keys }) => {
-        await relay.broker?.publishControl({ v: 1, type: 'app-changed', appId: id, keys });
+        await relay.broker?.control.tell(APP_CHANGED, { appId: id, keys: [...keys] });
       },
       liveAppIds: () => relay.engine?.connectedAppIds() ?? [],
     });
@@ -164,16 +170,9 @@ export class Switchboard {
     const counters = new CoreCounters(metrics.observeStateOperation);
     const push = await createPush(config, { apps, storage, registry: metrics.registry, logger, now });
 
-    const handlers: BrokerHandlers = {
-      onPublication: (publication) => relay.engine?.onPublication(publication),
-      onControl: (message) => {
-        if (message.type === 'terminate-user') relay.engine?.onControl(message);
-        else if (message.type === 'app-changed') void appCache?.invalidate(message.appId, message.keys);
-        else if (message.type === 'console') relay.consoleBus?.onMessage(message.body);
-        else relay.remoteSessions?.onControl(message);
-      },
-    };
-    const { broker, state } = await connectCluster({ config, nodeId, handlers, now, logger });
+    const handlers: BrokerHandlers = { onPublication: (publication) => relay.engine?.onPublication(publication) };
+    const { broker, state } = await (options.cluster ?? connectCluster)({ config, nodeId, handlers, now, logger });
+    broker.control.handle(APP_CHANGED, ({ appId, keys }) => void appCache?.invalidate(appId, keys));
     const engine = new Engine({
       apps,
       broker,
@@ -200,12 +199,12 @@ export class Switchboard {
     // Debug console traffic and node status between nodes, on every node (observe/console-bus.ts).
     const consoleBus = new ConsoleBus({
       tap,
-      send: (body) => broker.publishControl({ v: 1, type: 'console', body }),
+      send: (body) => broker.control.tell(CONSOLE, body),
       localStats: () => nodeStats(nodeId, engine),
       logger,
       now,
     });
-    relay.consoleBus = consoleBus;
+    broker.control.handle(CONSOLE, (body) => consoleBus.onMessage(body));
     appCache?.onChange((change) => engine.applyAppChange(change.id, change.app));
     const addressLimits = new AddressLimits(config.perAddress, now);
     const resolveClient = createClientResolver(config.http.trustProxy);
@@ -233,17 +232,17 @@ export class Switchboard {
     });
     const directory = new LocalSessionDirectory(config.httpTransports.maxSessionsPerApp);
     const registry = state.sessions;
-    if (registry !== undefined) {
-      relay.remoteSessions = new RemoteSessions({
-        nodeId,
-        broker,
-        directory,
-        logger,
-        deadlineMs: REMOTE_SESSION_DEADLINE_MS,
-        maxBufferedBytes: config.httpTransports.maxQueuedBytes,
-      });
-    }
-    const cluster = registry === undefined || relay.remoteSessions === undefined ? undefined : { registry, remote: relay.remoteSessions };
+    const remote =
+      registry === undefined
+        ? undefined
+        : new RemoteSessions({
+            control: broker.control,
+            directory,
+            logger,
+            deadlineMs: REMOTE_SESSION_DEADLINE_MS,
+            maxBufferedBytes: config.httpTransports.maxQueuedBytes,
+          });
+    const cluster = registry === undefined || remote === undefined ? undefined : { registry, remote };
     const httpTransports = config.httpTransports.enabled
       ? createHttpTransports(config, { engine, scheduler, logger, directory, cluster, resolveClient, addressLimits })
       : undefined;
@@ -358,7 +357,7 @@ export class Switchboard {
    */
   async announceAppChange(appId: string, keys: readonly string[]): Promise<void> {
     await this.#appCache?.invalidate(appId, keys);
-    await this.#broker.publishControl({ v: 1, type: 'app-changed', appId, keys });
+    await this.#broker.control.tell(APP_CHANGED, { appId, keys: [...keys] });
   }
 
   /** The app store's cache; undefined when apps come from the config file. */

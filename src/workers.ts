@@ -15,7 +15,7 @@ import { primaryAppManager } from './admin/primary-apps.js';
 import { clusterExposition } from './admin/worker-metrics.js';
 import type { Config } from './config/schema.js';
 import { clusterDriverOf } from './cluster/drivers.js';
-import type { Logger } from './core/logger.js';
+import type { Logger } from './shared/logger.js';
 import { loadTls, tlsFilesOf } from './http/tls-files.js';
 
 export class WorkersError extends Error {

@@ -1,5 +1,5 @@
 /**
- * The benchmark's smoke run, end to end as a developer runs it (`switchboard bench --smoke`): every
+ * The benchmark's smoke run, end to end as a developer runs it (`npm run bench -- --smoke`, bench/cli.ts): every
  * scenario against Switchboard, the baseline and the naive variant, in seconds. No thresholds:
  * this proves the benchmark still runs and measures something, not how fast. The soak run
  * (`--soak --smoke`) likewise, in seconds.
@@ -28,7 +28,7 @@ describe('benchmark smoke run', () => {
   it('runs every scenario on every target with nothing lost and writes JSON and SVG', async () => {
     const out = await mkdtemp(join(tmpdir(), 'switchboard-bench-smoke-'));
     try {
-      const run = await runCli(['bench', '--smoke', '--quiet', '--out', out]);
+      const run = await runCli(['--smoke', '--quiet', '--out', out], {}, 'dist/bench/cli.js');
       assert.equal(run.code, 0, run.stderr + run.stdout);
       assert.match(run.stdout, /Targets:/);
       const files = await readdir(out);
@@ -66,7 +66,7 @@ describe('benchmark smoke run', () => {
   it('runs the soak scenario alone, reads memory over time and writes only soak-latest.json', async () => {
     const out = await mkdtemp(join(tmpdir(), 'switchboard-bench-soak-'));
     try {
-      const run = await runCli(['bench', '--soak', '--smoke', '--quiet', '--out', out]);
+      const run = await runCli(['--soak', '--smoke', '--quiet', '--out', out], {}, 'dist/bench/cli.js');
       assert.equal(run.code, 0, run.stderr + run.stdout);
       assert.match(run.stdout, /switchboard over time/);
       const files = await readdir(out);

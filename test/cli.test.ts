@@ -40,6 +40,12 @@ describe('command line', () => {
     assert.match(result.stderr, /Refusing to listen on 0\.0\.0\.0/);
   });
 
+  it('points `switchboard bench` at the checkout: the package does not ship the benchmark', async () => {
+    const result = await runCli(['bench', '--smoke']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /npm run bench/);
+  });
+
   it('names the bad key of an invalid config file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'switchboard-cli-'));
     const path = join(dir, 'config.json');

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { silentLogger } from '../src/core/logger.js';
+import { silentLogger } from '../src/shared/logger.js';
 import { startExample, type RunningExample } from '../examples/run.js';
 import { launchChromium, type Chromium } from './helpers/chromium.js';
 import { latencyFigures, recordFigures, recordScreenshot } from './helpers/example-record.js';

@@ -1,5 +1,5 @@
 /**
- * `switchboard example <name>`: starts Switchboard and the example's pages, prints one address per
+ * `npm run example -- <name>` (examples/cli.ts): starts Switchboard and the example's pages, prints one address per
  * role, serves the pages, their bundled scripts, /config.json and the auth endpoint; stops on
  * SIGINT. Unknown examples are a usage error (exit 2).
  */
@@ -10,9 +10,9 @@ import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { REPO_ROOT, runCli } from './helpers/cli.js';
 
-describe('switchboard example', () => {
+describe('npm run example', () => {
   it('prints the address of each role and serves the pages, their scripts and the auth endpoint until SIGINT', async () => {
-    const child = spawn('node', ['bin/switchboard.js', 'example', 'controller', '--port', '0', '--page-port', '0', '--room', 'den'], {
+    const child = spawn('node', ['dist/examples/cli.js', 'controller', '--port', '0', '--page-port', '0', '--room', 'den'], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -52,7 +52,7 @@ describe('switchboard example', () => {
   });
 
   it('refuses an unknown example with the list of examples (exit 2)', async () => {
-    const result = await runCli(['example', 'chess']);
+    const result = await runCli(['chess'], {}, 'dist/examples/cli.js');
     assert.equal(result.code, 2);
     assert.match(result.stderr, /name one example: controller, soundboard, docs/);
   });

@@ -1,12 +1,15 @@
 /**
- * The NATS broker against a real NATS server: two brokers stand for two nodes. Absence of a
- * delivery is proven with a marker published after it: NATS keeps one publisher's order, so once
+ * The NATS broker against a real NATS server: the Broker contract (routing, control messages,
+ * asks), then what is NATS's own (subject escaping, the codec guard, close, outages). Absence of
+ * a delivery is proven with a marker published after it: NATS keeps one publisher's order, so once
  * the marker arrives, anything published before it would have arrived too.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { BrokerHandlers, ControlMessage, Publication } from '../src/cluster/broker.js';
+import { brokerContract } from '../src/cluster/broker.contract.js';
+import type { BrokerHandlers, Publication } from '../src/cluster/broker.js';
 import { NatsBroker } from '../src/cluster/nats/nats-broker.js';
+import { silentLogger } from '../src/shared/logger.js';
 import { RawJson } from '../src/protocol/raw-json.js';
 import { uniqueNatsPrefix } from './helpers/nats.js';
 import { PrivateNatsServer } from './helpers/nats-server.js';
@@ -18,16 +21,10 @@ const ARRIVAL_TIMEOUT_MS = 10_000;
 /** Collects what a broker hands to its node, and waits for it. */
 class Inbox implements BrokerHandlers {
   readonly publications: Publication[] = [];
-  readonly controls: ControlMessage[] = [];
   #waiters: (() => void)[] = [];
 
   onPublication(publication: Publication): void {
     this.publications.push(publication);
-    this.#wake();
-  }
-
-  onControl(message: ControlMessage): void {
-    this.controls.push(message);
     this.#wake();
   }
 
@@ -40,13 +37,6 @@ class Inbox implements BrokerHandlers {
   /** Resolves once a publication of `event` has arrived. */
   publication(event: string): Promise<Publication> {
     return this.#first(() => this.publications.find((publication) => publication.event === event), `publication ${event}`);
-  }
-
-  control(userId: string): Promise<ControlMessage> {
-    return this.#first(
-      () => this.controls.find((message) => message.type === 'terminate-user' && message.userId === userId),
-      `control message for ${userId}`,
-    );
   }
 
   /** Waits for something to arrive; fails after a bound rather than hanging the file. */
@@ -83,6 +73,14 @@ const publication = (channel: string, event: string, extra: Partial<Publication>
   ...extra,
 });
 
+brokerContract('nats', () => {
+  const prefix = uniqueNatsPrefix('contract');
+  return Promise.resolve({
+    connect: (nodeId, handlers) => NatsBroker.connect({ servers: NATS_SERVERS, prefix, nodeId, logger: silentLogger }, handlers),
+    close: () => Promise.resolve(),
+  });
+});
+
 describe('NATS broker', () => {
   const prefix = uniqueNatsPrefix('broker');
   const inboxA = new Inbox();
@@ -90,8 +88,8 @@ describe('NATS broker', () => {
   let a: NatsBroker;
   let b: NatsBroker;
   before(async () => {
-    a = await NatsBroker.connect({ servers: NATS_SERVERS, prefix, nodeId: 'node-a' }, inboxA);
-    b = await NatsBroker.connect({ servers: NATS_SERVERS, prefix, nodeId: 'node-b' }, inboxB);
+    a = await NatsBroker.connect({ servers: NATS_SERVERS, prefix, nodeId: 'node-a', logger: silentLogger }, inboxA);
+    b = await NatsBroker.connect({ servers: NATS_SERVERS, prefix, nodeId: 'node-b', logger: silentLogger }, inboxB);
   });
   after(async () => {
     await a.close();
@@ -134,35 +132,9 @@ describe('NATS broker', () => {
     assert.ok(!inboxB.events().includes('after-leave'));
   });
 
-  it('sends control messages to every other node', async () => {
-    await a.publishControl({ v: 1, type: 'terminate-user', appId: APP, userId: 'u-1' });
-    assert.deepEqual(await inboxB.control('u-1'), { v: 1, type: 'terminate-user', appId: APP, userId: 'u-1' });
-    await b.publishControl({ v: 1, type: 'terminate-user', appId: APP, userId: 'u-2' });
-    await inboxA.control('u-2');
-    assert.deepEqual(
-      inboxA.controls.map((message) => (message.type === 'terminate-user' ? message.userId : message.type)),
-      ['u-2'],
-      'a node never receives its own control message',
-    );
-  });
-
-  it('sends a control message addressed to one node to that node only', async () => {
-    const inboxC = new Inbox();
-    const c = await NatsBroker.connect({ servers: NATS_SERVERS, prefix, nodeId: 'node-c' }, inboxC);
-    try {
-      await a.publishControl({ v: 1, type: 'terminate-user', appId: APP, userId: 'for-c' }, 'node-c');
-      await a.publishControl({ v: 1, type: 'terminate-user', appId: APP, userId: 'for-all' });
-      await inboxC.control('for-c');
-      await inboxB.control('for-all');
-      assert.ok(!inboxB.controls.some((message) => message.type === 'terminate-user' && message.userId === 'for-c'));
-    } finally {
-      await c.close();
-    }
-  });
-
   it('drops publications carrying its own node id from another connection (the codec guard)', async () => {
     const twinInbox = new Inbox();
-    const twin = await NatsBroker.connect({ servers: NATS_SERVERS, prefix, nodeId: 'node-a' }, twinInbox);
+    const twin = await NatsBroker.connect({ servers: NATS_SERVERS, prefix, nodeId: 'node-a', logger: silentLogger }, twinInbox);
     try {
       await twin.subscribe(APP, 'twin');
       await a.publish(publication('twin', 'same-node'));
@@ -175,7 +147,7 @@ describe('NATS broker', () => {
   });
 
   it('rejects after close, and closes idempotently', async () => {
-    const broker = await NatsBroker.connect({ servers: NATS_SERVERS, prefix, nodeId: 'node-c' }, new Inbox());
+    const broker = await NatsBroker.connect({ servers: NATS_SERVERS, prefix, nodeId: 'node-c', logger: silentLogger }, new Inbox());
     await Promise.all([broker.close(), broker.close()]);
     await assert.rejects(broker.publish(publication('c', 'e')));
     await assert.rejects(broker.subscribe('app', 'c'));
@@ -186,7 +158,7 @@ describe('NATS broker', () => {
     const server = await PrivateNatsServer.start();
     const url = server.url;
     await server.close();
-    await assert.rejects(NatsBroker.connect({ servers: [url], prefix, nodeId: 'node-d' }, new Inbox()), /cannot connect to NATS/);
+    await assert.rejects(NatsBroker.connect({ servers: [url], prefix, nodeId: 'node-d', logger: silentLogger }, new Inbox()), /cannot connect to NATS/);
   });
 });
 
@@ -201,8 +173,8 @@ describe('NATS broker across a NATS restart', () => {
     const prefix = uniqueNatsPrefix('outage');
     const inboxA = new Inbox();
     const inboxB = new Inbox();
-    const a = await NatsBroker.connect({ servers: [server.url], prefix, nodeId: 'node-a' }, inboxA);
-    const b = await NatsBroker.connect({ servers: [server.url], prefix, nodeId: 'node-b' }, inboxB);
+    const a = await NatsBroker.connect({ servers: [server.url], prefix, nodeId: 'node-a', logger: silentLogger }, inboxA);
+    const b = await NatsBroker.connect({ servers: [server.url], prefix, nodeId: 'node-b', logger: silentLogger }, inboxB);
     try {
       await b.subscribe(APP, 'kept');
       await a.publish(publication('kept', 'before'));

@@ -3,7 +3,7 @@ import { after } from 'node:test';
 import { channelStateContract } from '../src/cluster/channel-state.contract.js';
 import { clusterStateContract } from '../src/cluster/cluster-state.contract.js';
 import { createRedisClusterState } from '../src/cluster/redis/redis-cluster-state.js';
-import { silentLogger } from '../src/core/logger.js';
+import { silentLogger } from '../src/shared/logger.js';
 import { deleteRedisPrefix, REDIS_URL, uniquePrefix } from './helpers/services.js';
 
 const prefix = uniquePrefix('state');

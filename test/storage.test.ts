@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { silentLogger } from '../src/core/logger.js';
+import { silentLogger } from '../src/shared/logger.js';
 import { bounded } from '../src/storage/bounded.js';
 import { openStorage } from '../src/storage/database.js';
 import { LazyStorage } from '../src/storage/lazy-storage.js';

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import PushNotifications from '@pusher/push-notifications-server';
 import { parseConfig } from '../../src/config/load.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { silentLogger } from '../../src/shared/logger.js';
 import { PUSH_STORAGE, type PushTables } from '../../src/push/push-migrations.js';
 import { Switchboard } from '../../src/server.js';
 import { openStorage } from '../../src/storage/database.js';

@@ -4,7 +4,7 @@
  * Usage: node --expose-gc switchboard-server.js CONFIG_FILE
  */
 import { loadConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/core/logger.js';
+import { createLogger } from '../../src/shared/logger.js';
 import { Switchboard } from '../../src/server.js';
 import { serveChildIpc } from './child-ipc.js';
 

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { peerAddressOf } from '../http/remote-address.js';
 import { Router, runRoute, type Route } from '../http/router.js';
 import { decideAccess } from './admin-access.js';

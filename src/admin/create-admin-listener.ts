@@ -8,7 +8,7 @@ import type { ClusterState } from '../cluster/cluster-state.js';
 import type { Config } from '../config/schema.js';
 import type { DebugTap } from '../core/debug-tap.js';
 import type { Engine } from '../core/engine.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { ConsoleBus } from '../observe/console-bus.js';
 import type { NodeMetrics } from '../observe/node-metrics.js';
 import type { Webhooks } from '../webhooks/create-webhooks.js';

@@ -9,7 +9,7 @@ import type { Worker } from 'node:cluster';
 import { ConfigAppManager, StoreAppManager, type AppManager } from '../apps/app-manager.js';
 import { openAppRepository } from '../apps/sql/open-repository.js';
 import type { Config } from '../config/schema.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 
 interface AppChangeMessage {
   readonly type: 'switchboard:app-changed';

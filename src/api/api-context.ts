@@ -2,7 +2,7 @@
 import type { AppStore } from '../apps/app-store.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import type { Engine } from '../core/engine.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { ClientResolver } from '../http/remote-address.js';
 import type { PublishLimiter } from './publish-limiter.js';
 

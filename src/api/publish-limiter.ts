@@ -4,7 +4,7 @@
  * the seconds to wait. The limit is per node.
  */
 import type { App } from '../apps/app-store.js';
-import { TokenBucket } from '../core/token-bucket.js';
+import { TokenBucket } from '../shared/token-bucket.js';
 
 export type LimitDecision = { readonly ok: true } | { readonly ok: false; readonly retryAfterSeconds: number };
 

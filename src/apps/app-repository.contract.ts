@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { silentLogger } from '../core/logger.js';
+import { silentLogger } from '../shared/logger.js';
 import { parseConfig } from '../config/load.js';
 import { AppConflictError, AppValidationError } from './app-errors.js';
 import { StoreAppManager } from './app-manager.js';

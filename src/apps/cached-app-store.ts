@@ -13,8 +13,8 @@
  * rejects with AppStoreUnavailableError. Nothing needs a restart when the database returns.
  */
 import { LRUCache } from 'lru-cache';
-import type { Logger } from '../core/logger.js';
-import { FailureLog } from '../core/failure-log.js';
+import type { Logger } from '../shared/logger.js';
+import { FailureLog } from '../shared/failure-log.js';
 import type { StoredApp } from './app-record.js';
 import type { AppRepository } from './app-repository.js';
 import type { App, AppStore } from './app-store.js';

@@ -4,7 +4,7 @@
  * config's apps at boot, served through the cache, written through the StoreAppManager.
  */
 import type { Config } from '../config/schema.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { ConfigAppManager, StoreAppManager, type AppManager, type AppWrite } from './app-manager.js';
 import { StaticAppStore, type AppStore } from './app-store.js';
 import { CachedAppStore } from './cached-app-store.js';

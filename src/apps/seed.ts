@@ -3,7 +3,7 @@
  * absent, never overwritten (the store is the source of truth once an app is in it). Safe when
  * several nodes boot at once: a conflict means another node (or an operator) was first.
  */
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { AppConflictError } from './app-errors.js';
 import { settingsOf } from './app-record.js';
 import type { AppRepository } from './app-repository.js';

@@ -10,8 +10,11 @@
  * `publishConfirmed` is the acknowledged form the HTTP API uses: it resolves once the bus server
  * has taken every publication (so every node subscribed at that moment gets them) and rejects,
  * within a bounded time, when it cannot say so; the publisher is then told to retry.
+ *
+ * `control` carries the other node-to-node messages, on the same at-most-once bus.
  */
 import type { RawJson } from '../protocol/raw-json.js';
+import type { ControlBus } from './control-bus.js';
 
 /** One event on one channel of one app, as it travels between nodes. */
 export interface Publication {
@@ -29,61 +32,9 @@ export interface Publication {
   readonly exceptSocketId?: string | undefined;
 }
 
-/**
- * Node-to-node messages that are not channel traffic: a versioned, discriminated union. Replies
- * are addressed to the node that asked (`replyTo`), and every request has a deadline on the asking
- * side (see transports/http/remote-sessions.ts).
- */
-export type ControlMessage =
-  | { readonly v: 1; readonly type: 'terminate-user'; readonly appId: string; readonly userId: string }
-  /** An app was written in the app store: re-read it (`keys`: the keys it had and has, to forget as unknown). */
-  | { readonly v: 1; readonly type: 'app-changed'; readonly appId: string; readonly keys: readonly string[] }
-  /** The dashboard's debug console; the body is observe/console-bus.ts's to define and check. */
-  | { readonly v: 1; readonly type: 'console'; readonly body: unknown }
-  | HttpSessionMessage;
-
-/** Requests of an HTTP fallback session that reached a node that does not hold the session. */
-export type HttpSessionMessage =
-  | {
-      readonly v: 1;
-      readonly type: 'http-send';
-      readonly session: string;
-      readonly origin: string | undefined;
-      readonly n: number | undefined;
-      readonly messages: readonly string[];
-      readonly replyTo: string;
-      readonly requestId: string;
-    }
-  | { readonly v: 1; readonly type: 'http-send-result'; readonly requestId: string; readonly result: HttpForwardResult }
-  | {
-      readonly v: 1;
-      readonly type: 'http-receive';
-      readonly session: string;
-      readonly kind: 'xhr_streaming' | 'xhr_polling';
-      readonly origin: string | undefined;
-      readonly n: number | undefined;
-      readonly replyTo: string;
-      /** Identifies the relayed response on both nodes. */
-      readonly proxyId: string;
-    }
-  | { readonly v: 1; readonly type: 'http-receive-result'; readonly proxyId: string; readonly result: HttpForwardResult }
-  | {
-      readonly v: 1;
-      readonly type: 'http-frames';
-      readonly proxyId: string;
-      /** write: more of a stream; finish: last text, then end; end: end without text. */
-      readonly op: 'write' | 'finish' | 'end';
-      readonly text: string;
-    }
-  | { readonly v: 1; readonly type: 'http-receive-gone'; readonly session: string; readonly proxyId: string };
-
-export type HttpForwardResult = 'accepted' | 'backlog' | 'not-found' | 'origin-mismatch' | 'transport-mismatch';
-
 export interface BrokerHandlers {
   /** A publication from another node for a channel this node subscribed to. */
   onPublication(publication: Publication): void;
-  /** A control message from another node. */
-  onControl(message: ControlMessage): void;
 }
 
 export interface Broker {
@@ -98,9 +49,12 @@ export interface Broker {
    * (bounded in time) when it may not. A rejection may still have delivered some of them.
    */
   publishConfirmed(publications: readonly Publication[]): Promise<void>;
-  /** Sends to one other node (`toNodeId`), or to every other node. */
-  publishControl(message: ControlMessage, toNodeId?: string): Promise<void>;
-  /** Releases connections and subscriptions; idempotent. */
+  /**
+   * Control messages (not channel traffic) to one node or to every other node, and requests with
+   * a reply: each feature declares its kinds and registers its handlers here (control-bus.ts).
+   */
+  readonly control: ControlBus;
+  /** Releases connections and subscriptions, and fails pending asks; idempotent. */
   close(): Promise<void>;
 }
 

@@ -3,7 +3,7 @@
  * ClusterState. An unknown or unavailable driver fails at boot.
  */
 import type { Config } from '../config/schema.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { Broker, BrokerHandlers } from './broker.js';
 import type { ClusterState } from './cluster-state.js';
 import { MemoryBroker } from './memory-broker.js';
@@ -12,7 +12,7 @@ import { NatsBroker } from './nats/nats-broker.js';
 import { createNatsClusterState } from './nats/nats-cluster-state.js';
 import { RedisBroker } from './redis/redis-broker.js';
 import { createRedisClusterState } from './redis/redis-cluster-state.js';
-import { redisTargetOf } from './redis/redis-target.js';
+import { redisTargetOf } from '../config/redis-target.js';
 
 export type ClusterDriver = 'memory' | 'redis' | 'nats';
 
@@ -40,7 +40,8 @@ export function clusterDriverOf(config: Config): ClusterDriver {
 }
 
 const DRIVERS: Readonly<Record<ClusterDriver, (context: DriverContext) => Promise<ClusterParts>>> = {
-  memory: ({ now }) => Promise.resolve({ broker: new MemoryBroker(), state: createMemoryClusterState(now) }),
+  memory: ({ nodeId, handlers, now, logger }) =>
+    Promise.resolve({ broker: MemoryBroker.alone({ nodeId, logger }, handlers), state: createMemoryClusterState(now) }),
 
   redis: async ({ config, nodeId, handlers, now, logger }) => {
     const target = redisTargetOf(config);
@@ -54,7 +55,7 @@ const DRIVERS: Readonly<Record<ClusterDriver, (context: DriverContext) => Promis
       logger,
     });
     try {
-      const broker = await RedisBroker.connect({ target, keyPrefix: config.redis.keyPrefix, nodeId }, handlers);
+      const broker = await RedisBroker.connect({ target, keyPrefix: config.redis.keyPrefix, nodeId, logger }, handlers);
       return { broker, state };
     } catch (error) {
       await state.close();
@@ -74,7 +75,7 @@ const DRIVERS: Readonly<Record<ClusterDriver, (context: DriverContext) => Promis
       onError: (error, what) => logger.warn({ err: error }, `NATS: ${what} failed`),
     });
     try {
-      const broker = await NatsBroker.connect({ servers, prefix: config.nats.prefix, nodeId }, handlers);
+      const broker = await NatsBroker.connect({ servers, prefix: config.nats.prefix, nodeId, logger }, handlers);
       return { broker, state };
     } catch (error) {
       await state.close();
@@ -82,6 +83,8 @@ const DRIVERS: Readonly<Record<ClusterDriver, (context: DriverContext) => Promis
     }
   },
 };
+
+export type ClusterConnector = (context: DriverContext) => Promise<ClusterParts>;
 
 export function connectCluster(context: DriverContext): Promise<ClusterParts> {
   return DRIVERS[clusterDriverOf(context.config)](context);

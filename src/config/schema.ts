@@ -7,7 +7,7 @@
  */
 import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
-import { STORAGE_URL_PATTERN } from '../storage/storage-url.js';
+import { STORAGE_URL_PATTERN } from './storage-url.js';
 
 export const WEBHOOK_EVENT_TYPES = [
   'channel_occupied',

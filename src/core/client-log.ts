@@ -8,9 +8,9 @@
  * a part of one.
  */
 import type { CloseReason, SubscriptionError, ClientError } from '../protocol/errors.js';
-import type { Transport } from '../transports/transport.js';
+import type { Transport } from './transport.js';
 import type { Connection } from './connection.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../shared/logger.js';
 
 function debugEnabled(logger: Logger): boolean {
   return logger.isLevelEnabled('debug');

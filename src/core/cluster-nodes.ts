@@ -9,21 +9,24 @@
  * heartbeat and the upkeep, and the changes are logged once the store answers again.
  */
 import type { NodeMembership } from '../cluster/ownership.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../shared/logger.js';
 
 export class ClusterNodes {
   readonly #membership: NodeMembership;
   readonly #logger: Logger;
   readonly #intervalMs: number;
+  readonly #onLeft: (nodeId: string) => void;
   /** The other nodes seen at the last successful read; undefined before the first. */
   #others: ReadonlySet<string> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #reading: Promise<void> | undefined;
 
-  constructor(membership: NodeMembership, logger: Logger, intervalMs: number) {
+  /** `onLeft` is told of each node seen gone (not of those gone before the first read). */
+  constructor(membership: NodeMembership, logger: Logger, intervalMs: number, onLeft: (nodeId: string) => void = () => undefined) {
     this.#membership = membership;
     this.#logger = logger;
     this.#intervalMs = intervalMs;
+    this.#onLeft = onLeft;
   }
 
   /** Nodes alive as last seen, this one included. */
@@ -68,6 +71,10 @@ export class ClusterNodes {
       return;
     }
     for (const node of others) if (!previous.has(node)) this.#logger.info({ node, nodes }, 'cluster node joined');
-    for (const node of previous) if (!others.has(node)) this.#logger.info({ node, nodes }, 'cluster node left');
+    for (const node of previous) {
+      if (others.has(node)) continue;
+      this.#logger.info({ node, nodes }, 'cluster node left');
+      this.#onLeft(node);
+    }
   }
 }

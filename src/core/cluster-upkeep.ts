@@ -12,7 +12,7 @@ import type { AppStore } from '../apps/app-store.js';
 import type { NodeMembership, OwnedEntry } from '../cluster/ownership.js';
 import type { Connection } from './connection.js';
 import type { EngineContext } from './engine-context.js';
-import { FailureLog } from './failure-log.js';
+import { FailureLog } from '../shared/failure-log.js';
 import { appLookup, reconcile, retire, type LiveConnections } from './reconcile.js';
 
 export interface UpkeepOptions {

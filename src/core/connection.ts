@@ -10,7 +10,7 @@ import type { ChannelType } from '../protocol/channels.js';
 import { encodeConnectionEstablished, encodeError, parseClientMessage, PING_TEXT, PONG_TEXT } from '../protocol/codec.js';
 import { ClientErrors, CloseReasons, type ClientError, type CloseReason } from '../protocol/errors.js';
 import { Frame } from '../protocol/frame.js';
-import type { Transport, TransportListener } from '../transports/transport.js';
+import type { Transport, TransportListener } from './transport.js';
 import { handleClientEvent } from './client-events.js';
 import { logConnectionClosed, logConnectionOpened } from './client-log.js';
 import { tapConnectionClosed, tapConnectionOpened } from './debug-entries.js';
@@ -19,7 +19,7 @@ import type { EngineContext } from './engine-context.js';
 import type { Subscriber } from './hub.js';
 import { handleSignin, releaseSignin, type SignedInUser } from './signin.js';
 import { handleSubscribe, handleUnsubscribe, leaveChannel } from './subscriptions.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../shared/token-bucket.js';
 
 export interface Subscription {
   readonly channel: string;

@@ -6,7 +6,7 @@ import type { Connection } from './connection.js';
 import type { CoreCounters } from './core-counters.js';
 import type { DebugTap } from './debug-tap.js';
 import type { Hub } from './hub.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { SubscriptionCounts } from './subscription-counts.js';
 import type { Transitions } from './transitions.js';
 import type { WebhookSink } from './webhook-sink.js';

@@ -4,15 +4,17 @@
  * keeps them alive (server pings, 4201), and drains them on shutdown (4200).
  */
 import { AppStoreUnavailableError, type App, type AppStore } from '../apps/app-store.js';
-import type { Broker, BrokerHandlers, ControlMessage, Publication } from '../cluster/broker.js';
+import { z } from 'zod';
+import type { Broker, BrokerHandlers, Publication } from '../cluster/broker.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
+import { controlKind } from '../cluster/control-kind.js';
 import { ClusterUnavailableError } from '../cluster/unavailable.js';
 import { userChannel } from '../protocol/channels.js';
 import { encodeError } from '../protocol/codec.js';
 import { CloseReasons, type CloseReason } from '../protocol/errors.js';
 import { Frame } from '../protocol/frame.js';
 import { newSocketId } from '../protocol/socket-id.js';
-import type { Transport } from '../transports/transport.js';
+import type { Transport } from './transport.js';
 import { ChannelRoutes } from './channel-routes.js';
 import { logConnectionRefused } from './client-log.js';
 import { ClusterNodes } from './cluster-nodes.js';
@@ -25,14 +27,14 @@ import type { EngineContext, EngineSettings } from './engine-context.js';
 import { Hub } from './hub.js';
 import { originAllowed } from './origins.js';
 import { SubscriptionCounts } from './subscription-counts.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../shared/logger.js';
 import { Transitions } from './transitions.js';
 import { watchChanges } from './watched-state.js';
 import type { WebhookSink } from './webhook-sink.js';
 
 export interface EngineOptions {
   readonly apps: AppStore;
-  /** Built with handlers that forward to this engine's onPublication / onControl. */
+  /** Built with handlers that forward to this engine's onPublication; the engine handles its control kinds. */
   readonly broker: Broker;
   readonly state: ClusterState;
   readonly webhooks: WebhookSink;
@@ -54,6 +56,9 @@ export interface ConnectRequest {
   /** The request's Origin header, for the per-app origin allow-list. */
   readonly origin?: string | undefined;
 }
+
+/** Close every connection of this user on the receiving node (`terminateUser`). */
+const TERMINATE_USER = controlKind('terminate-user', z.object({ appId: z.string(), userId: z.string() }));
 
 const LOWEST_PROTOCOL = 4;
 const HIGHEST_PROTOCOL = 7;
@@ -120,7 +125,11 @@ export class Engine implements BrokerHandlers {
             admitting: (socketId) => this.#admitting.has(socketId),
             reapIntervalMs: options.settings.reapIntervalMs,
           });
-    this.#nodes = membership === undefined ? undefined : new ClusterNodes(membership, logger, options.settings.reapIntervalMs);
+    // A node seen leaving fails the asks waiting for it at once, not at their deadline.
+    const control = options.broker.control;
+    this.#nodes =
+      membership === undefined ? undefined : new ClusterNodes(membership, logger, options.settings.reapIntervalMs, (node) => control.nodeGone(node));
+    control.handle(TERMINATE_USER, ({ appId, userId }) => this.#terminateLocalUser(appId, userId));
   }
 
   /** Starts the liveness checks (server pings and 4201 closes). */
@@ -304,14 +313,10 @@ export class Engine implements BrokerHandlers {
     }
   }
 
-  onControl(message: ControlMessage): void {
-    if (message.type === 'terminate-user') this.#terminateLocalUser(message.appId, message.userId);
-  }
-
   /** Closes every connection signed in as the user, on every node. */
   async terminateUser(appId: string, userId: string): Promise<void> {
     this.#terminateLocalUser(appId, userId);
-    await this.#options.broker.publishControl({ v: 1, type: 'terminate-user', appId, userId });
+    await this.#options.broker.control.tell(TERMINATE_USER, { appId, userId });
   }
 
   #terminateLocalUser(appId: string, userId: string): void {

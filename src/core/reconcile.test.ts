@@ -20,7 +20,7 @@ import type { Subscription } from './connection.js';
 import type { EngineContext } from './engine-context.js';
 import { DebugTap } from './debug-tap.js';
 import { Hub } from './hub.js';
-import { silentLogger } from './logger.js';
+import { silentLogger } from '../shared/logger.js';
 import { reconcile, type LiveConnection, type LiveConnections } from './reconcile.js';
 import { SubscriptionCounts } from './subscription-counts.js';
 import { Transitions } from './transitions.js';
@@ -91,7 +91,7 @@ function fixture(): Fixture {
     },
     hub: new Hub(),
     tap: new DebugTap('test'),
-    routes: new ChannelRoutes(new MemoryBroker(), () => undefined),
+    routes: new ChannelRoutes(MemoryBroker.alone({ nodeId: 'node', logger: silentLogger }, { onPublication: () => undefined }), () => undefined),
     state,
     transitions: new Transitions({ channels: state.channels, apps, webhooks, logger: silentLogger, now: Date.now, delayMs: 1_000 }),
     subscriptionCounts: new SubscriptionCounts({ threshold: 100, intervalMs: 1_000 }, webhooks, publish),

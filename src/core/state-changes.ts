@@ -7,7 +7,7 @@
 import type { App } from '../apps/app-store.js';
 import type { PresenceMember } from '../cluster/channel-state.js';
 import { channelType, watchlistChannel } from '../protocol/channels.js';
-import { WATCHLIST_EVENTS, watchlistEventsData, type WatchlistEvent } from '../protocol/codec.js';
+import { memberAddedEvent, memberRemovedEvent, watchlistEvent, type WatchlistEvent } from '../protocol/codec.js';
 import { tapMember, tapOccupancy } from './debug-entries.js';
 import type { EngineContext } from './engine-context.js';
 import { hasWebhooks } from './webhook-sink.js';
@@ -29,12 +29,7 @@ export async function leaveState(context: EngineContext, app: App, channel: stri
     if (result.vacated) tapOccupancy(context.tap, app.id, channel, 'channel-vacated');
     if (result.memberRemoved && result.userId !== undefined) {
       tapMember(context.tap, app.id, channel, result.userId, 'member-removed');
-      context.publish({
-        appId: app.id,
-        channel,
-        event: 'pusher_internal:member_removed',
-        data: JSON.stringify({ user_id: result.userId }),
-      });
+      context.publish({ appId: app.id, channel, ...memberRemovedEvent(result.userId) });
     }
   } catch (error) {
     context.logger.error({ err: error, app: app.id, channel, socketId }, 'cluster state leave failed');
@@ -58,22 +53,11 @@ export function publishMemberAdded(
   member: PresenceMember,
   exceptSocketId: string,
 ): void {
-  context.publish({
-    appId: app.id,
-    channel,
-    event: 'pusher_internal:member_added',
-    data: JSON.stringify({ user_id: member.userId, user_info: member.userInfo ?? null }),
-    exceptSocketId,
-  });
+  context.publish({ appId: app.id, channel, ...memberAddedEvent(member.userId, member.userInfo), exceptSocketId });
 }
 
 /** Tells every watcher of the user, on every node, that it came online or went offline. */
 export function publishWatchlist(context: EngineContext, app: App, userId: string, name: WatchlistEvent['name']): void {
   if (!app.watchlistEvents) return;
-  context.publish({
-    appId: app.id,
-    channel: watchlistChannel(userId),
-    event: WATCHLIST_EVENTS,
-    data: watchlistEventsData([{ name, user_ids: [userId] }]),
-  });
+  context.publish({ appId: app.id, channel: watchlistChannel(userId), ...watchlistEvent([{ name, user_ids: [userId] }]) });
 }

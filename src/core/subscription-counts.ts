@@ -7,6 +7,7 @@
  */
 import type { App } from '../apps/app-store.js';
 import type { Publication } from '../cluster/broker.js';
+import { subscriptionCountEvent } from '../protocol/codec.js';
 import { hasWebhooks, type WebhookSink } from './webhook-sink.js';
 
 interface Throttled {
@@ -79,12 +80,7 @@ export class SubscriptionCounts {
   }
 
   #send(app: App, channel: string, count: number): void {
-    this.#publish({
-      appId: app.id,
-      channel,
-      event: 'pusher_internal:subscription_count',
-      data: JSON.stringify({ subscription_count: count }),
-    });
+    this.#publish({ appId: app.id, channel, ...subscriptionCountEvent(count) });
     if (hasWebhooks(app)) this.#webhooks.emit(app, { name: 'subscription_count', channel, subscription_count: count });
   }
 }

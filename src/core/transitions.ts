@@ -5,8 +5,8 @@
  */
 import type { AppStore } from '../apps/app-store.js';
 import type { ChannelState, DueTransition } from '../cluster/channel-state.js';
-import { FailureLog } from './failure-log.js';
-import type { Logger } from './logger.js';
+import { FailureLog } from '../shared/failure-log.js';
+import type { Logger } from '../shared/logger.js';
 import { hasWebhooks, type WebhookEvent, type WebhookSink } from './webhook-sink.js';
 
 export interface TransitionOptions {

@@ -16,8 +16,8 @@
 import { closeSync, openSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Server as NetServer, type AddressInfo } from 'node:net';
-import { FailureLog } from '../core/failure-log.js';
-import type { Logger } from '../core/logger.js';
+import { FailureLog } from '../shared/failure-log.js';
+import type { Logger } from '../shared/logger.js';
 
 const FIRST_PAUSE_MS = 100;
 const LONGEST_PAUSE_MS = 5_000;

@@ -5,7 +5,7 @@
  * dropped. A bad set is logged (naming the key and the reason) and the current one stays.
  */
 import type { Server as HttpsServer } from 'node:https';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { loadTls, TlsFileError, type LoadedTls, type TlsFiles } from './tls-files.js';
 
 export type ReloadOutcome = 'reloaded' | 'kept';

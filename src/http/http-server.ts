@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { SecureContextOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { ApiErrors } from '../protocol/errors.js';
 import { sendError, sendJson, sendPreflight } from './respond.js';
 import { runRoute, type Route, type Router } from './router.js';

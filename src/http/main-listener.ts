@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { Config } from '../config/schema.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { CertificateReloader } from './certificate-reloader.js';
 import { createHttpServer, type HttpServerOptions } from './http-server.js';
 import { loadTls, tlsFilesOf, type LoadedTls, type TlsFiles } from './tls-files.js';

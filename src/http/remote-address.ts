@@ -18,13 +18,9 @@ import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import proxyAddr from 'proxy-addr';
 
-export type Scheme = 'http' | 'https';
+import type { ClientAddress, Scheme } from '../shared/client-address.js';
 
-export interface ClientAddress {
-  /** The client's IP address, IPv4 in dotted form; 'unknown' if the socket is already gone. */
-  readonly address: string;
-  readonly scheme: Scheme;
-}
+export type { ClientAddress, Scheme } from '../shared/client-address.js';
 
 /** `http.trustProxy`: trust no peer, every peer, or the peers in these addresses and ranges. */
 export type TrustProxySetting = boolean | readonly string[];

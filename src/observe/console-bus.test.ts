@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
-import { silentLogger } from '../core/logger.js';
+import { silentLogger } from '../shared/logger.js';
 import { DebugTap, type DebugRecord, type DebugViewer } from '../core/debug-tap.js';
 import { ConsoleBus, FLUSH_MS, INTEREST_TTL_MS, MAX_RECORDS_PER_FLUSH, type ConsoleBody } from './console-bus.js';
 

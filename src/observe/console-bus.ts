@@ -1,9 +1,9 @@
 /**
  * The debug console across the cluster: nodes tell each other which apps their consoles watch,
  * and forward the debug entries of those apps, and only those, to the other nodes. Everything
- * travels as the body of one control message type on the broker (`{v: 1, type: 'console', body}`);
- * this file owns the body's format and checks every body it receives (a node of another version
- * may send anything).
+ * travels as the payload of one control kind on the broker's control bus (`CONSOLE`); this file
+ * owns the body's format, which the bus checks on arrival (a node of another version may send
+ * anything), and `onMessage` checks again for callers that are not the bus.
  *
  * - watch: `{op: 'watch', apps, ttlMs}`, sent when the apps watched here change and every
  *   ANNOUNCE_MS while any is; the interest lapses on the other nodes after ttlMs unless renewed,
@@ -15,8 +15,9 @@
  *   app in `missed`, which the receiving consoles show with their own drops.
  */
 import { z } from 'zod';
+import { controlKind } from '../cluster/control-kind.js';
 import type { DebugRecord, DebugTap } from '../core/debug-tap.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 
 export const ANNOUNCE_MS = 5_000;
 export const INTEREST_TTL_MS = 15_000;
@@ -63,6 +64,9 @@ const bodySchema = z.discriminatedUnion('op', [
 
 export type ConsoleBody = z.infer<typeof bodySchema>;
 
+/** The control kind the console's bodies travel as between nodes. */
+export const CONSOLE = controlKind('console', bodySchema);
+
 /** A node's totals, sent every ANNOUNCE_MS: its connections and each app's traffic counters. */
 export type NodeStats = z.infer<typeof nodeStatsSchema>;
 
@@ -74,7 +78,7 @@ export interface NodeStatus {
 
 export interface ConsoleBusOptions {
   readonly tap: DebugTap;
-  /** Sends a body to every other node (Broker.publishControl with type 'console'). */
+  /** Sends a body to every other node (`broker.control.tell(CONSOLE, body)`). */
   readonly send: (body: ConsoleBody) => Promise<void>;
   /** This node's totals, read every ANNOUNCE_MS. */
   readonly localStats: () => NodeStats;

@@ -4,7 +4,7 @@
  * values), method and status; at debug it is also logged as one line (route, method, status,
  * durationMs, app, remoteAddress), with nothing built while the level is above debug.
  */
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { ClientResolver } from '../http/remote-address.js';
 import type { Route } from '../http/router.js';
 

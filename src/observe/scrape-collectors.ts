@@ -6,7 +6,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AppCounters, CoreCounters } from '../core/core-counters.js';
 import type { Engine } from '../core/engine.js';
-import type { LogOutputStats } from '../core/log-writer.js';
+import type { LogOutputStats } from '../shared/log-writer.js';
 import { channelType, type ChannelType } from '../protocol/channels.js';
 import type { WebhookCounters } from '../webhooks/metrics.js';
 

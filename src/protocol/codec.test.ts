@@ -4,7 +4,9 @@ import {
   encodeChannelEvent,
   encodeConnectionEstablished,
   encodeError,
-  encodeMemberAdded,
+  memberAddedEvent,
+  memberRemovedEvent,
+  subscriptionCountEvent,
   encodeSubscriptionSucceeded,
   parseClientMessage,
 } from './codec.js';
@@ -105,10 +107,23 @@ describe('codec: server messages', () => {
       data: { a: 1 },
       user_id: 7,
     });
-    assert.deepEqual(JSON.parse(encodeMemberAdded('presence-a', 'u', undefined)), {
+    const added = memberAddedEvent('u', undefined);
+    assert.deepEqual(JSON.parse(encodeChannelEvent('presence-a', added.event, added.data)), {
       event: 'pusher_internal:member_added',
       channel: 'presence-a',
       data: '{"user_id":"u","user_info":null}',
+    });
+    const removed = memberRemovedEvent(7);
+    assert.deepEqual(JSON.parse(encodeChannelEvent('presence-a', removed.event, removed.data)), {
+      event: 'pusher_internal:member_removed',
+      channel: 'presence-a',
+      data: '{"user_id":7}',
+    });
+    const counted = subscriptionCountEvent(3);
+    assert.deepEqual(JSON.parse(encodeChannelEvent('c', counted.event, counted.data)), {
+      event: 'pusher_internal:subscription_count',
+      channel: 'c',
+      data: '{"subscription_count":3}',
     });
   });
 });

@@ -162,12 +162,31 @@ export function encodeSubscriptionError(channel: string, type: string, error: st
   return `{"event":"pusher:subscription_error","channel":${quote(channel)},"data":${quote({ type, error, status })}}`;
 }
 
-export function encodeMemberAdded(channel: string, userId: string | number, userInfo: JsonValue | undefined): string {
-  return internal('pusher_internal:member_added', { user_id: userId, user_info: userInfo ?? null }, channel);
+/**
+ * An internal channel event as the engine publishes it (to this node's subscribers and the other
+ * nodes): the event name and its data string, which `encodeChannelEvent` frames (a JSON string
+ * inside the frame, as every `pusher_internal:*` payload).
+ */
+export interface InternalEvent {
+  readonly event: string;
+  readonly data: string;
 }
 
-export function encodeMemberRemoved(channel: string, userId: string | number): string {
-  return internal('pusher_internal:member_removed', { user_id: userId }, channel);
+export function memberAddedEvent(userId: string | number, userInfo: JsonValue | undefined): InternalEvent {
+  return { event: 'pusher_internal:member_added', data: quote({ user_id: userId, user_info: userInfo ?? null }) };
+}
+
+export function memberRemovedEvent(userId: string | number): InternalEvent {
+  return { event: 'pusher_internal:member_removed', data: quote({ user_id: userId }) };
+}
+
+export function subscriptionCountEvent(count: number): InternalEvent {
+  return { event: 'pusher_internal:subscription_count', data: quote({ subscription_count: count }) };
+}
+
+/** A `pusher_internal:watchlist_events` event for one change of one or more users. */
+export function watchlistEvent(events: readonly WatchlistEvent[]): InternalEvent {
+  return { event: WATCHLIST_EVENTS, data: watchlistEventsData(events) };
 }
 
 /**
@@ -210,10 +229,6 @@ export function watchlistEventsData(events: readonly WatchlistEvent[]): string {
 
 export function encodeWatchlistEvents(events: readonly WatchlistEvent[]): string {
   return encodeConnectionEvent(WATCHLIST_EVENTS, watchlistEventsData(events));
-}
-
-export function encodeSubscriptionCount(channel: string, count: number): string {
-  return internal('pusher_internal:subscription_count', { subscription_count: count }, channel);
 }
 
 /** Exactly Pusher's shape: no `data` field at all (clients written against Pusher test for that). */

@@ -7,9 +7,9 @@
 import type { Registry } from 'prom-client';
 import type { AppStore } from '../apps/app-store.js';
 import { connectRedis } from '../cluster/redis/redis-client.js';
-import { redisTargetOf } from '../cluster/redis/redis-target.js';
+import { redisTargetOf } from '../config/redis-target.js';
 import type { Config } from '../config/schema.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { Route } from '../http/router.js';
 import type { LazyStorage } from '../storage/lazy-storage.js';
 import { StorageUnavailableError } from '../storage/storage-errors.js';

@@ -1,5 +1,5 @@
 /** PushQueue in this process (see push-queue.ts). */
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { FollowUp, PushJob } from './push-jobs.js';
 import type { PushProcessor } from './push-processor.js';
 import { PushQueueFullError, type PushQueue } from './push-queue.js';

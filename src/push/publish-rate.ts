@@ -2,7 +2,7 @@
  * Publishes per second per app (`push.publishesPerSecond`), per node: over it, 429 with
  * Retry-After, as Beams answers.
  */
-import { TokenBucket } from '../core/token-bucket.js';
+import { TokenBucket } from '../shared/token-bucket.js';
 
 export class PublishRate {
   readonly #buckets = new Map<string, TokenBucket>();

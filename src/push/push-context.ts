@@ -1,6 +1,6 @@
 /** What the push notification API handlers use. */
 import type { AppStore } from '../apps/app-store.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { PublishStatusStore } from './publish-status.js';
 import type { PushCounters } from './push-counters.js';
 import type { PushQueue } from './push-queue.js';

@@ -6,7 +6,7 @@
 import type { Kysely, Migration } from 'kysely';
 import type { Config } from '../config/schema.js';
 import { portableTypes, type StorageFeature } from '../storage/migrations.js';
-import type { StorageDialect } from '../storage/storage-url.js';
+import type { StorageDialect } from '../config/storage-url.js';
 
 export interface PushTables {
   push_vapid_keys: { app_id: string; public_key: string; private_key: string; created_at: number };

@@ -8,7 +8,7 @@
  * users it also records each user's outcome and, once the publish is done, sends Beams'
  * v1.PublishToUsersAttempt webhook.
  */
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { PublishStatusStore } from './publish-status.js';
 import type { PushCounters } from './push-counters.js';
 import type { DeliverJob, FanoutJob, FollowUp, PushJob } from './push-jobs.js';

@@ -7,8 +7,8 @@
  * new job.
  */
 import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
-import { describeTarget, redisOptions, type RedisTarget } from '../cluster/redis/redis-target.js';
-import type { Logger } from '../core/logger.js';
+import { describeTarget, redisOptions, type RedisTarget } from '../config/redis-target.js';
+import type { Logger } from '../shared/logger.js';
 import type { PushJob } from './push-jobs.js';
 import type { PushProcessor } from './push-processor.js';
 import { PushQueueFullError, type PushQueue } from './push-queue.js';

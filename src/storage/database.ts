@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter, type MigrationLockOptions } from 'kysely';
 import pg from 'pg';
-import { parseStorageUrl, type StorageDialect, type StorageLocation } from './storage-url.js';
+import { parseStorageUrl, type StorageDialect, type StorageLocation } from '../config/storage-url.js';
 
 export interface StorageSettings {
   readonly url: string;

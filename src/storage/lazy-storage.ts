@@ -4,7 +4,7 @@
  * caller shares that. A failed open or migration is not remembered: the next caller tries again
  * (the database may have come back).
  */
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { openStorage, type Storage, type StorageSettings } from './database.js';
 import { migrateStorage, type StorageFeature } from './migrations.js';
 

@@ -11,7 +11,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 import type { Config } from '../config/schema.js';
 import type { Storage } from './database.js';
 import { isQueryError } from './storage-errors.js';
-import type { StorageDialect } from './storage-url.js';
+import type { StorageDialect } from '../config/storage-url.js';
 
 export interface StorageFeature {
   /** Lowercase letters and digits; prefixes the feature's migration names (and, by convention, its tables). */

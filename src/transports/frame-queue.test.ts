@@ -33,6 +33,17 @@ describe('frame queue', () => {
     assert.equal(queue.push(new Frame('1234567890'), 0), true, 'clear releases the budget');
   });
 
+  it('counts the bytes a non-ASCII frame takes on the wire, not its UTF-16 length', () => {
+    const queue = new FrameQueue(new FlushScheduler(), 10, () => undefined);
+    const euros = new Frame('€€€');
+    assert.equal(euros.size, 9, '3 bytes each in UTF-8');
+    assert.equal(euros.size, euros.websocketBytes().length - 2, 'the payload of its WebSocket frame');
+    assert.equal(new Frame('😀').size, 4, 'one code point, two UTF-16 units, four bytes');
+    assert.equal(queue.push(euros, 1), true, '9 + 1 buffered = 10: at the cap');
+    assert.equal(queue.push(new Frame('é'), 0), false, 'two more bytes are over it (its length, 1, would have fitted)');
+    assert.equal(queue.bytes, 9);
+  });
+
   it('writes frames in order until the writer says stop, keeping the rest queued and counted', () => {
     const queue = new FrameQueue(new FlushScheduler(), 100, () => undefined);
     for (const text of ['a', 'bb', 'ccc', 'dddd']) queue.push(new Frame(text), 0);

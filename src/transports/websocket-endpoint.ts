@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type Server } from 'ws';
 import type { AddressLimits } from '../core/address-limits.js';
 import type { Engine } from '../core/engine.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { ClientResolver } from '../http/remote-address.js';
 import { encodeError } from '../protocol/codec.js';
 import { Frame } from '../protocol/frame.js';

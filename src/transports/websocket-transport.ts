@@ -19,7 +19,7 @@ import type { ClosingWebSocket } from './closing-websocket.js';
 import type { FlushScheduler } from './flush-scheduler.js';
 import { FrameQueue } from './frame-queue.js';
 import { SlowConsumerRule } from './slow-consumer.js';
-import type { Transport, TransportListener } from './transport.js';
+import type { Transport, TransportListener } from '../core/transport.js';
 
 export interface WebSocketTransportOptions {
   readonly scheduler: FlushScheduler;

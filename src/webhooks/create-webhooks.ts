@@ -5,14 +5,14 @@
  */
 import type { AppStore } from '../apps/app-store.js';
 import type { Config } from '../config/schema.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { hasWebhooks, NO_WEBHOOKS, type WebhookSink } from '../core/webhook-sink.js';
 import { DeliveryOutcomes } from './delivery-outcomes.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import { MemoryDeliveryQueue } from './memory-delivery-queue.js';
 import { WebhookCounterSet, type WebhookMetrics } from './metrics.js';
 import { RedisDeliveryQueue } from './redis-delivery-queue.js';
-import { redisTargetOf } from '../cluster/redis/redis-target.js';
+import { redisTargetOf } from '../config/redis-target.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
 import { WebhookHealth } from './webhook-health.js';
 import type { DebugTap } from '../core/debug-tap.js';

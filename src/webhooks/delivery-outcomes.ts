@@ -7,7 +7,7 @@
  * logs "webhook endpoint up" (info); one line per transition, not per attempt. Only endpoints that
  * are down are remembered, so memory is bounded by the configured endpoints.
  */
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { batchEvents, type WebhookBatch } from './batch.js';
 import type { WebhookCounterSet } from './metrics.js';
 import { nextRetryDelay, type RetryPolicy } from './retry-policy.js';

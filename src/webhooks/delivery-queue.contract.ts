@@ -6,14 +6,34 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { Waiters } from '../../test/helpers/wait.js';
-import { silentLogger } from '../core/logger.js';
+import { silentLogger } from '../shared/logger.js';
 import { createBatch, type WebhookBatch } from './batch.js';
 import { DeliveryOutcomes } from './delivery-outcomes.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import { WebhookCounterSet } from './metrics.js';
 import type { RetryPolicy } from './retry-policy.js';
 import type { SendBatch, SendOutcome } from './webhook-sender.js';
+
+/** Conditions re-checked whenever their owner reports a change (no polling; unit tests keep to src/). */
+class Waiters {
+  readonly #listeners = new Set<() => void>();
+
+  until(condition: () => boolean): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const listener = (): void => {
+        if (!condition()) return;
+        this.#listeners.delete(listener);
+        resolve();
+      };
+      this.#listeners.add(listener);
+    });
+  }
+
+  notify(): void {
+    for (const listener of [...this.#listeners]) listener();
+  }
+}
 
 export interface QueueOptions {
   readonly send: SendBatch;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { silentLogger } from '../core/logger.js';
+import { silentLogger } from '../shared/logger.js';
 import { DeliveryOutcomes } from './delivery-outcomes.js';
 import { deliveryQueueContract, ObservedCounters, ScriptedSend, testBatch } from './delivery-queue.contract.js';
 import { MemoryDeliveryQueue } from './memory-delivery-queue.js';

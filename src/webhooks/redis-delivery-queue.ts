@@ -14,8 +14,8 @@
  * Redis answers again; beyond that, batches are dropped with an error log and counted.
  */
 import { DelayedError, Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
-import { describeTarget, redisOptions, type RedisTarget } from '../cluster/redis/redis-target.js';
-import type { Logger } from '../core/logger.js';
+import { describeTarget, redisOptions, type RedisTarget } from '../config/redis-target.js';
+import type { Logger } from '../shared/logger.js';
 import type { WebhookBatch } from './batch.js';
 import type { DeliveryOutcomes } from './delivery-outcomes.js';
 import type { DeliveryQueue } from './delivery-queue.js';

@@ -4,7 +4,7 @@
  * no I/O and never throws, so a slow or dead endpoint cannot slow the WebSocket path.
  */
 import type { App } from '../apps/app-store.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { WebhookEvent, WebhookSink } from '../core/webhook-sink.js';
 import { createBatch } from './batch.js';
 import { Batcher, type BatcherSettings } from './batcher.js';

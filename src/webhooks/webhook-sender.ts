@@ -10,7 +10,7 @@
  */
 import type { AppStore } from '../apps/app-store.js';
 import { hmacSha256Hex } from '../protocol/signatures.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../shared/version.js';
 import type { WebhookBatch } from './batch.js';
 
 export type SendOutcome =

@@ -87,9 +87,9 @@ export function startCli(
   });
 }
 
-/** Runs to completion (for commands that fail at once). */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const child = spawn('node', ['bin/switchboard.js', ...args], {
+/** Runs to completion (for commands that fail at once); `script`: another entry, e.g. the bench's. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, script = 'bin/switchboard.js'): Promise<CliResult> {
+  const child = spawn('node', [script, ...args], {
     cwd: REPO_ROOT,
     env: { ...cleanEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 /** Starts a real Switchboard on an ephemeral port for one test file or test. */
 import { parseConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { silentLogger } from '../../src/shared/logger.js';
 import { Switchboard, type SwitchboardOptions } from '../../src/server.js';
 
 export interface TestApp {

@@ -6,7 +6,7 @@
  * and the count goes to the page in a `dropped` event within a second. So a busy app can stall
  * neither the server nor the browser.
  */
-import { TokenBucket } from '../../core/token-bucket.js';
+import { TokenBucket } from '../../shared/token-bucket.js';
 import type { DebugEntryKind, DebugRecord, DebugViewer } from '../../core/debug-tap.js';
 
 export const RECORDS_PER_SECOND = 100;

@@ -9,7 +9,7 @@ import type { AppStore } from '../../apps/app-store.js';
 import type { ClusterState } from '../../cluster/cluster-state.js';
 import type { DebugTap } from '../../core/debug-tap.js';
 import type { Engine } from '../../core/engine.js';
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '../../shared/logger.js';
 import type { Route } from '../../http/router.js';
 import type { ConsoleBus } from '../../observe/console-bus.js';
 import { nodeStats } from '../../observe/node-stats.js';

@@ -17,7 +17,7 @@ import type { ClusterState } from '../../cluster/cluster-state.js';
 import { ClusterUnavailableError } from '../../cluster/unavailable.js';
 import type { DebugEntryKind, DebugTap } from '../../core/debug-tap.js';
 import type { Engine } from '../../core/engine.js';
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '../../shared/logger.js';
 import { channelType } from '../../protocol/channels.js';
 import type { JsonValue } from '../../protocol/json.js';
 import type { Route } from '../../http/router.js';

@@ -9,7 +9,7 @@
  * cannot be guessed at speed.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { TokenBucket } from '../../core/token-bucket.js';
+import { TokenBucket } from '../../shared/token-bucket.js';
 import { BodyTooLargeError, readBody } from '../../http/read-body.js';
 import type { Route } from '../../http/router.js';
 import { sendAdminJson } from '../admin-listener.js';

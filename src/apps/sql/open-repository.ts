@@ -1,6 +1,6 @@
 /** Builds the SQL AppRepository from `appStore.*` (the server and the CLI share it). */
 import type { AppStoreSettings } from '../../config/schema.js';
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '../../shared/logger.js';
 import type { AppRepository } from '../app-repository.js';
 import { SecretBox } from '../secret-box.js';
 import { openDatabase } from './database.js';

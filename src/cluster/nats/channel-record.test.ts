@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { join, leave, summaryOf, takeDue, type ChannelRecord } from './channel-record.js';
+import { formatChannelRecord, join, leave, parseChannelRecord, summaryOf, takeDue, type ChannelRecord } from './channel-record.js';
 
 function apply(record: ChannelRecord | undefined, changes: ((value: ChannelRecord | undefined) => { value: ChannelRecord | undefined; result: unknown })[]) {
   let value = record;
@@ -66,5 +66,25 @@ describe('channel record', () => {
     const rest = takeDue(taken.value, 1000, 10);
     assert.equal(rest.result.due.length, 1);
     assert.equal(rest.value, undefined, 'nothing pending, nothing subscribed: removed');
+  });
+
+  it('reads back what it writes, and reads a record of the wrong shape as absent', () => {
+    const joined = join(undefined, { nodeId: 'a', member: member('__proto__'), maxMembers: undefined, debounce: true }).value;
+    const read = parseChannelRecord(formatChannelRecord(joined ?? assert.fail('joined')));
+    assert.deepEqual(summaryOf(read), summaryOf(joined));
+    assert.equal(Object.getPrototypeOf(read?.members), null, 'members keyed by user ids have no prototype');
+    assert.deepEqual(read?.members?.['__proto__']?.id, '__proto__');
+    for (const text of [
+      'not json',
+      'null',
+      '{}',
+      '{"subs":{"a":"1"}}',
+      '{"subs":{"a":1},"members":{"u":{"id":true,"nodes":{"a":1}}}}',
+      '{"subs":{"a":1},"members":{"u":{"id":"u"}}}',
+      '{"subs":{"a":1},"removedAt":{"u":"soon"}}',
+      '{"subs":{"a":1},"vacatedAt":"soon"}',
+    ]) {
+      assert.equal(parseChannelRecord(text), undefined, text);
+    }
   });
 });

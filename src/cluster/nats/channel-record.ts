@@ -12,11 +12,13 @@ import type { JsonValue } from '../../protocol/json.js';
 import type { JoinResult, LeaveResult, PresenceMember, Transition } from '../channel-state.js';
 import { adjust, removeKey, totalOf as total, type NodeCounts } from './node-counts.js';
 import type { Outcome } from './record-transactions.js';
+import { z } from 'zod';
+import { jsonValue, keyedMap, nodeCounts, parseStored } from '../stored-json.js';
 
 interface MemberRecord {
   /** The user id as given (string or number). */
   readonly id: string | number;
-  readonly info?: JsonValue;
+  readonly info?: JsonValue | undefined;
   /** Connections per node. */
   readonly nodes: NodeCounts;
 }
@@ -32,28 +34,36 @@ export interface ChannelRecord {
   removedAt?: Record<string, number>;
 }
 
+const memberRecord = z.object({ id: z.union([z.string(), z.number()]), info: jsonValue.optional(), nodes: nodeCounts });
+const recordFields = z.object({
+  subs: nodeCounts,
+  members: z.unknown().optional(),
+  vacatedAt: z.number().optional(),
+  removedAt: z.unknown().optional(),
+});
+
+/** The record, checked; its maps keyed by user ids have no prototype (see keyedMap). */
 export function parseChannelRecord(text: string): ChannelRecord | undefined {
-  try {
-    const parsed = JSON.parse(text) as Partial<ChannelRecord> | null;
-    if (typeof parsed !== 'object' || parsed === null || typeof parsed.subs !== 'object') return undefined;
-    const record = parsed as ChannelRecord;
-    if (record.members !== undefined) record.members = keyedBy(record.members);
-    if (record.removedAt !== undefined) record.removedAt = keyedBy(record.removedAt);
-    return record;
-  } catch {
-    return undefined;
+  const fields = parseStored(text, recordFields);
+  if (fields === undefined) return undefined;
+  const record: ChannelRecord = { subs: fields.subs };
+  if (fields.members !== undefined) {
+    const members = keyedMap(fields.members, memberRecord);
+    if (members === undefined) return undefined;
+    record.members = members;
   }
+  if (fields.vacatedAt !== undefined) record.vacatedAt = fields.vacatedAt;
+  if (fields.removedAt !== undefined) {
+    const removedAt = keyedMap(fields.removedAt, z.number());
+    if (removedAt === undefined) return undefined;
+    record.removedAt = removedAt;
+  }
+  return record;
 }
 
-/**
- * A copy of `entries` without a prototype. Member keys are user ids, i.e. user input: on a plain
- * object, reading `__proto__` finds Object.prototype and writing it replaces the prototype, so
- * the maps keyed by them never have one.
- */
-function keyedBy<T>(entries: Readonly<Record<string, T>> = {}): Record<string, T> {
-  const map: Record<string, T> = Object.create(null) as Record<string, T>;
-  for (const [key, value] of Object.entries(entries)) map[key] = value;
-  return map;
+/** An empty map keyed by user ids, without a prototype (see keyedMap). */
+function keyedBy<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
 }
 
 export function formatChannelRecord(record: ChannelRecord): string {

@@ -4,6 +4,10 @@
  */
 import { adjust, totalOf, type NodeCounts } from './node-counts.js';
 import type { Outcome, RecordCodec } from './record-transactions.js';
+import { z } from 'zod';
+import { nodeCounts, parseStored } from '../stored-json.js';
+
+const countRecord = z.object({ nodes: nodeCounts });
 
 export interface CountRecord {
   readonly nodes: NodeCounts;
@@ -11,12 +15,7 @@ export interface CountRecord {
 
 export const countCodec: RecordCodec<CountRecord> = {
   parse(text) {
-    try {
-      const parsed = JSON.parse(text) as { nodes?: unknown } | null;
-      return typeof parsed?.nodes === 'object' && parsed.nodes !== null ? { nodes: parsed.nodes as CountRecord['nodes'] } : undefined;
-    } catch {
-      return undefined;
-    }
+    return parseStored(text, countRecord);
   },
   format: (record) => JSON.stringify(record),
 };

@@ -15,8 +15,10 @@
  * refused at once.
  */
 import type { Subscription } from '@nats-io/transport-node';
-import type { Broker, BrokerHandlers, ControlMessage, Publication } from '../broker.js';
+import type { Logger } from '../../shared/logger.js';
+import type { Broker, BrokerHandlers, Publication } from '../broker.js';
 import { decodeControl, decodePublication, encodeControl, encodePublication } from '../bus-codec.js';
+import { ControlBus } from '../control-bus.js';
 import { CLUSTER_CALL_TIMEOUT_MS } from '../unavailable.js';
 import { NatsLink, NatsUnavailableError, withDeadline } from './nats-link.js';
 import { NatsNames } from './nats-names.js';
@@ -25,6 +27,7 @@ export interface NatsBrokerOptions {
   readonly servers: readonly string[];
   readonly prefix: string;
   readonly nodeId: string;
+  readonly logger: Logger;
 }
 
 const MAX_UNCONFIRMED_BYTES = 16 * 1024 * 1024;
@@ -38,31 +41,40 @@ export class NatsBroker implements Broker {
   readonly #subscriptions = new Map<string, { readonly subscription: Subscription; readonly active: Promise<void> }>();
   /** Bytes of `publishConfirmed` whose flush has not settled (it does on answer or disconnect). */
   #unconfirmedBytes = 0;
+  readonly control: ControlBus;
   #closed: Promise<void> | undefined;
 
-  private constructor(link: NatsLink, names: NatsNames, nodeId: string, handlers: BrokerHandlers) {
+  private constructor(link: NatsLink, names: NatsNames, options: NatsBrokerOptions, handlers: BrokerHandlers) {
     this.#link = link;
     this.#names = names;
-    this.#nodeId = nodeId;
+    this.#nodeId = options.nodeId;
     this.#handlers = handlers;
+    this.control = new ControlBus({
+      nodeId: options.nodeId,
+      logger: options.logger,
+      send: (envelope, toNodeId) => {
+        const subject = toNodeId === undefined ? names.controlSubject : names.nodeSubject(toNodeId);
+        return this.#send(subject, encodeControl(options.nodeId, envelope, toNodeId));
+      },
+    });
   }
 
   static async connect(options: NatsBrokerOptions, handlers: BrokerHandlers): Promise<NatsBroker> {
     const link = await NatsLink.connect({ servers: options.servers, name: `switchboard-bus-${options.nodeId}`, noEcho: true });
-    const broker = new NatsBroker(link, new NatsNames(options.prefix), options.nodeId, handlers);
+    const broker = new NatsBroker(link, new NatsNames(options.prefix), options, handlers);
     try {
       for (const subject of [broker.#names.controlSubject, broker.#names.nodeSubject(options.nodeId)]) {
         link.connection.subscribe(subject, {
           callback: (error, message) => {
             if (error !== null) return;
-            const control = decodeControl(options.nodeId, message.string());
-            if (control !== undefined) handlers.onControl(control);
+            const decoded = decodeControl(options.nodeId, message.string());
+            if (decoded !== undefined) broker.control.receive(decoded);
           },
         });
       }
       await link.connection.flush();
     } catch (error) {
-      await link.close();
+      await broker.close();
       throw error;
     }
     return broker;
@@ -120,11 +132,6 @@ export class NatsBroker implements Broker {
     await withDeadline(flushed, CLUSTER_CALL_TIMEOUT_MS, 'the server did not confirm the publications');
   }
 
-  publishControl(message: ControlMessage, toNodeId?: string): Promise<void> {
-    const subject = toNodeId === undefined ? this.#names.controlSubject : this.#names.nodeSubject(toNodeId);
-    return this.#send(subject, encodeControl(this.#nodeId, message, toNodeId));
-  }
-
   #send(subject: string, payload: string): Promise<void> {
     if (!this.#link.connected) return Promise.reject(new NatsUnavailableError());
     try {
@@ -138,6 +145,7 @@ export class NatsBroker implements Broker {
 
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      this.control.close();
       this.#subscriptions.clear();
       await this.#link.close();
     })();

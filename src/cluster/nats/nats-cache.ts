@@ -9,20 +9,19 @@ import type { CachedEvent, ChannelCache } from '../channel-cache.js';
 import type { KvStore } from './kv-store.js';
 import type { NatsNames } from './nats-names.js';
 import type { Outcome, RecordCodec, RecordTransactions } from './record-transactions.js';
+import { z } from 'zod';
+import { parseStored } from '../stored-json.js';
 
-export interface CacheRecord {
-  readonly event?: { readonly name: string; readonly data: string; readonly expiresAt: number };
-  readonly missUntil?: number;
-}
+const cacheRecord = z.object({
+  event: z.object({ name: z.string(), data: z.string(), expiresAt: z.number() }).optional(),
+  missUntil: z.number().optional(),
+});
+
+export type CacheRecord = z.output<typeof cacheRecord>;
 
 export const cacheCodec: RecordCodec<CacheRecord> = {
   parse(text) {
-    try {
-      const parsed = JSON.parse(text) as CacheRecord | null;
-      return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
-    } catch {
-      return undefined;
-    }
+    return parseStored(text, cacheRecord);
   },
   format: (record) => JSON.stringify(record),
 };

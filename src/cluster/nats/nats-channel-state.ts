@@ -26,6 +26,8 @@ import { isConflict, type KvStore } from './kv-store.js';
 import type { NatsNames } from './nats-names.js';
 import type { OwnedEntries } from './owned-entries.js';
 import type { RecordTransactions } from './record-transactions.js';
+import { z } from 'zod';
+import { parseStored } from '../stored-json.js';
 
 /** Records read at once when listing channels. */
 const READ_CONCURRENCY = 32;
@@ -33,17 +35,10 @@ const READ_CONCURRENCY = 32;
 /** Hints worked on at once by one takeDueTransitions call. */
 const TAKE_CONCURRENCY = 16;
 
-interface Hint {
-  readonly due: number;
-}
+const hint = z.object({ due: z.number() });
 
-function parseHint(text: string): Hint | undefined {
-  try {
-    const parsed = JSON.parse(text) as Partial<Hint> | null;
-    return typeof parsed?.due === 'number' ? { due: parsed.due } : undefined;
-  } catch {
-    return undefined;
-  }
+function parseHint(text: string): { readonly due: number } | undefined {
+  return parseStored(text, hint);
 }
 
 export interface NatsChannelStateOptions {

@@ -36,6 +36,8 @@ import type { NatsLink } from './nats-link.js';
 import { isNatsOutage, LONGEST_RECONNECT_WAIT_MS } from './nats-link.js';
 import type { NatsNames } from './nats-names.js';
 import { nodeOfOwner, type OwnedEntries } from './owned-entries.js';
+import { z } from 'zod';
+import { parseStored } from '../stored-json.js';
 
 export interface MembershipOptions {
   readonly nodeId: string;
@@ -61,18 +63,11 @@ export interface MembershipOptions {
   readonly onError: (error: unknown, what: string) => void;
 }
 
-interface Registration {
-  /** Set once another node claimed this incarnation. */
-  readonly claimedBy?: string;
-}
+/** `claimedBy`: set once another node claimed this incarnation. */
+const registration = z.object({ claimedBy: z.string().optional() });
 
-function parseRegistration(text: string): Registration | undefined {
-  try {
-    const parsed = JSON.parse(text) as Registration | null;
-    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
+function parseRegistration(text: string): z.output<typeof registration> | undefined {
+  return parseStored(text, registration);
 }
 
 const present = (): true => true;

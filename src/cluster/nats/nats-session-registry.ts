@@ -11,19 +11,15 @@ import { mapBounded } from './bounded-map.js';
 import { isConflict, type KvStore } from './kv-store.js';
 import type { NatsNames } from './nats-names.js';
 import type { OwnedEntries } from './owned-entries.js';
+import { z } from 'zod';
+import { parseStored } from '../stored-json.js';
 
-interface Holder {
-  readonly node: string;
-  readonly owner: string;
-}
+const holder = z.object({ node: z.string(), owner: z.string() });
+
+type Holder = z.output<typeof holder>;
 
 function parseHolder(text: string): Holder | undefined {
-  try {
-    const parsed = JSON.parse(text) as Partial<Holder> | null;
-    return typeof parsed?.node === 'string' && typeof parsed.owner === 'string' ? { node: parsed.node, owner: parsed.owner } : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseStored(text, holder);
 }
 
 const present = (): true => true;

@@ -6,16 +6,19 @@
  * the client re-subscribes every channel it had.
  */
 import type { Redis } from 'ioredis';
-import type { Broker, BrokerHandlers, ControlMessage, Publication } from '../broker.js';
+import type { Logger } from '../../shared/logger.js';
+import type { Broker, BrokerHandlers, Publication } from '../broker.js';
 import { decodeControl, decodePublication, encodeControl, encodePublication } from '../bus-codec.js';
+import { ControlBus } from '../control-bus.js';
 import { RedisKeys } from './keys.js';
 import { connectRedis } from './redis-client.js';
-import type { RedisTarget } from './redis-target.js';
+import type { RedisTarget } from '../../config/redis-target.js';
 
 export interface RedisBrokerOptions {
   readonly target: RedisTarget;
   readonly keyPrefix: string;
   readonly nodeId: string;
+  readonly logger: Logger;
 }
 
 export class RedisBroker implements Broker {
@@ -23,13 +26,22 @@ export class RedisBroker implements Broker {
   readonly #subscriber: Redis;
   readonly #keys: RedisKeys;
   readonly #nodeId: string;
+  readonly control: ControlBus;
   #closed: Promise<void> | undefined;
 
-  private constructor(publisher: Redis, subscriber: Redis, keys: RedisKeys, nodeId: string) {
+  private constructor(publisher: Redis, subscriber: Redis, keys: RedisKeys, options: RedisBrokerOptions) {
     this.#publisher = publisher;
     this.#subscriber = subscriber;
     this.#keys = keys;
-    this.#nodeId = nodeId;
+    this.#nodeId = options.nodeId;
+    this.control = new ControlBus({
+      nodeId: options.nodeId,
+      logger: options.logger,
+      send: async (envelope, toNodeId) => {
+        const topic = toNodeId === undefined ? keys.controlTopic : keys.nodeTopic(toNodeId);
+        await publisher.publish(topic, encodeControl(options.nodeId, envelope, toNodeId));
+      },
+    });
   }
 
   static async connect(options: RedisBrokerOptions, handlers: BrokerHandlers): Promise<RedisBroker> {
@@ -42,19 +54,25 @@ export class RedisBroker implements Broker {
       publisher.disconnect();
       throw error;
     }
+    const broker = new RedisBroker(publisher, subscriber, keys, options);
     const control = keys.controlTopic;
     const direct = keys.nodeTopic(options.nodeId);
     subscriber.on('message', (topic: string, text: string) => {
       if (topic === control || topic === direct) {
-        const message = decodeControl(options.nodeId, text);
-        if (message !== undefined) handlers.onControl(message);
+        const decoded = decodeControl(options.nodeId, text);
+        if (decoded !== undefined) broker.control.receive(decoded);
         return;
       }
       const publication = decodePublication(options.nodeId, text);
       if (publication !== undefined) handlers.onPublication(publication);
     });
-    await subscriber.subscribe(control, direct);
-    return new RedisBroker(publisher, subscriber, keys, options.nodeId);
+    try {
+      await subscriber.subscribe(control, direct);
+    } catch (error) {
+      await broker.close();
+      throw error;
+    }
+    return broker;
   }
 
   async subscribe(appId: string, channel: string): Promise<void> {
@@ -83,13 +101,9 @@ export class RedisBroker implements Broker {
     if (failed !== undefined && failed !== null) throw failed;
   }
 
-  async publishControl(message: ControlMessage, toNodeId?: string): Promise<void> {
-    const topic = toNodeId === undefined ? this.#keys.controlTopic : this.#keys.nodeTopic(toNodeId);
-    await this.#publisher.publish(topic, encodeControl(this.#nodeId, message, toNodeId));
-  }
-
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      this.control.close();
       this.#subscriber.disconnect();
       this.#publisher.disconnect();
       return Promise.resolve();

@@ -1,7 +1,6 @@
 /** ChannelState on Redis: every operation is one Lua script (see scripts.ts). */
 import type { Redis } from 'ioredis';
 import { presenceSnapshot, type PresenceSnapshot } from '../../protocol/codec.js';
-import type { JsonValue } from '../../protocol/json.js';
 import type {
   ChannelState,
   ChannelSummary,
@@ -15,11 +14,10 @@ import type {
 import { encodeOwned } from '../ownership.js';
 import type { RedisKeys } from './keys.js';
 import { JOIN, LEAVE, TAKE_DUE } from './scripts.js';
+import { z } from 'zod';
+import { jsonValue, parseStored } from '../stored-json.js';
 
-interface StoredMember {
-  readonly id: string | number;
-  readonly info?: JsonValue;
-}
+const storedMember = z.object({ id: z.union([z.string(), z.number()]), info: jsonValue.optional() });
 
 function pendingVacated(appId: string, channel: string): string {
   return `v|${encodeURIComponent(appId)}|${channel}`;
@@ -39,12 +37,8 @@ function decodeDue(entry: string): DueTransition | undefined {
 }
 
 function parseMember(json: string): PresenceMember | undefined {
-  try {
-    const stored = JSON.parse(json) as StoredMember;
-    return { userId: stored.id, userInfo: stored.info };
-  } catch {
-    return undefined;
-  }
+  const stored = parseStored(json, storedMember);
+  return stored === undefined ? undefined : { userId: stored.id, userInfo: stored.info };
 }
 
 /** HGETALL's flat [key, value, key, value...] as a presence snapshot. */

@@ -17,7 +17,7 @@
  */
 import { Redis, type Command } from 'ioredis';
 import { CLUSTER_CALL_TIMEOUT_MS } from '../unavailable.js';
-import { describeTarget, redisOptions, type RedisTarget } from './redis-target.js';
+import { describeTarget, redisOptions, type RedisTarget } from '../../config/redis-target.js';
 
 export interface RedisSettings {
   readonly target: RedisTarget;

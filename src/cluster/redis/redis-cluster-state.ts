@@ -4,8 +4,8 @@
  * claims its entries and removes them through the normal operations (see ownership.ts).
  */
 import type { Redis } from 'ioredis';
-import { FailureLog } from '../../core/failure-log.js';
-import type { Logger } from '../../core/logger.js';
+import { FailureLog } from '../../shared/failure-log.js';
+import type { Logger } from '../../shared/logger.js';
 import type { CachedEvent, ChannelCache } from '../channel-cache.js';
 import type { ClusterState } from '../cluster-state.js';
 import type { ConnectionState } from '../connection-state.js';
@@ -14,7 +14,7 @@ import type { SessionRegistry } from '../session-registry.js';
 import type { UserState } from '../user-state.js';
 import { RedisKeys } from './keys.js';
 import { connectRedis, MAX_RECONNECT_DELAY_MS } from './redis-client.js';
-import type { RedisTarget } from './redis-target.js';
+import type { RedisTarget } from '../../config/redis-target.js';
 import { RedisChannelState } from './redis-channel-state.js';
 import { RedisSessionRegistry } from './redis-session-registry.js';
 import {
@@ -28,6 +28,10 @@ import {
   REMOVE_USER,
   SET_CACHE,
 } from './scripts.js';
+import { z } from 'zod';
+import { parseStored } from '../stored-json.js';
+
+const cachedEvent = z.object({ event: z.string(), data: z.string() });
 
 export interface RedisStateOptions {
   readonly target: RedisTarget;
@@ -119,8 +123,8 @@ class RedisCache implements ChannelCache {
     const result = (await GET_CACHE.run(this.redis, [this.keys.cache(appId, channel)], [])) as [string?, number?];
     const [json, ttlMs] = result;
     if (json === undefined || ttlMs === undefined || ttlMs <= 0) return undefined;
-    const stored = JSON.parse(json) as { event: string; data: string };
-    return { event: stored.event, data: stored.data, ttlMs };
+    const stored = parseStored(json, cachedEvent);
+    return stored === undefined ? undefined : { event: stored.event, data: stored.data, ttlMs };
   }
 
   async claimMiss(appId: string, channel: string, windowMs: number): Promise<boolean> {

@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionClaim, SessionRegistry } from '../../cluster/session-registry.js';
 import type { AddressLimits } from '../../core/address-limits.js';
 import type { Engine } from '../../core/engine.js';
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '../../shared/logger.js';
 import { BodyTooLargeError, readBody } from '../../http/read-body.js';
 import type { ClientAddress, ClientResolver } from '../../http/remote-address.js';
 import { corsHeaders, sendError } from '../../http/respond.js';

@@ -22,7 +22,7 @@ import { CloseReasons } from '../../protocol/errors.js';
 import type { Frame } from '../../protocol/frame.js';
 import type { FlushScheduler } from '../flush-scheduler.js';
 import { FrameQueue } from '../frame-queue.js';
-import type { Transport, TransportListener } from '../transport.js';
+import type { Transport, TransportListener } from '../../core/transport.js';
 import { closeFrame, HEARTBEAT_FRAME, messagesFrame, OPEN_FRAME, STREAM_PRELUDE } from './http-frames.js';
 import type { ReceiveKind, Receiver } from './receiver.js';
 import { SendOrder } from './send-order.js';

@@ -1,27 +1,33 @@
 /**
  * HTTP sessions across nodes. A session lives on the node that opened it (see SessionRegistry);
- * a request of that session that reaches another node is relayed over the broker:
+ * a request of that session that reaches another node is relayed over the broker's control bus
+ * (the kinds are in session-messages.ts):
  * - `xhr_send`: the messages go to the owner, which applies them in order and answers the result;
  * - a receive request (`xhr_streaming` / `xhr`): the owner attaches a RemoteReceiver to the
  *   session, and every frame it writes travels back to the node holding the client's request,
  *   which writes it to the response. When that client goes away, the owner is told.
- * Every request has a deadline: without an answer in time the client gets 503 and reconnects.
+ * Every request is an `ask` with a deadline: without an answer in time (or when the owner is gone,
+ * or refuses) the client gets 503 and reconnects. Frames may arrive before the answer to their
+ * receive request (the answer is sent once the owner's lookup settles): the relay takes the
+ * response on the first of them.
  * Frames relayed to a slow client are bounded by `maxBufferedBytes` per response (over it the
  * response is ended and the session sees its client go, as with a local one).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Broker, HttpForwardResult, HttpSessionMessage } from '../../cluster/broker.js';
-import type { Logger } from '../../core/logger.js';
+import type { ControlBus } from '../../cluster/control-bus.js';
+import type { ControlKind } from '../../cluster/control-kind.js';
+import type { Logger } from '../../shared/logger.js';
 import { ReceiveResponse } from './receive-response.js';
 import { StreamBudget, type ReceiveKind, type Receiver } from './receiver.js';
 import type { SessionDirectory } from './session-directory.js';
+import { HTTP_FRAMES, HTTP_RECEIVE, HTTP_RECEIVE_GONE, HTTP_SEND, type HttpForwardResult, type HttpReceiveRequest, type HttpSendRequest } from './session-messages.js';
 
+/** 'timeout': no answer in time (or the owner is gone, or refused): the client gets 503. */
 export type ForwardOutcome = HttpForwardResult | 'timeout';
 
 export interface RemoteSessionsOptions {
-  readonly nodeId: string;
-  readonly broker: Broker;
+  readonly control: ControlBus;
   readonly directory: SessionDirectory;
   readonly logger: Logger;
   /** How long the owner has to answer a relayed request. */
@@ -94,42 +100,35 @@ interface Relay {
   readonly kind: ReceiveKind;
   readonly request: IncomingMessage;
   readonly response: ServerResponse;
-  /** Created on acceptance: the status line is only written once the owner said yes. */
+  /** Created on acceptance or the first frame: the status line is only written once the owner said yes. */
   receiver: ReceiveResponse | undefined;
-}
-
-interface Pending {
-  readonly resolve: (outcome: ForwardOutcome) => void;
-  readonly timer: NodeJS.Timeout;
 }
 
 export class RemoteSessions {
   readonly #options: RemoteSessionsOptions;
-  /** Asking side: requests waiting for the owner's answer. */
-  readonly #pending = new Map<string, Pending>();
   /** Asking side: relayed receive requests, by proxy id. */
   readonly #relays = new Map<string, Relay>();
   /** Owning side: receivers standing for requests held elsewhere, by proxy id. */
   readonly #remoteReceivers = new Map<string, RemoteReceiver>();
 
+  /** Registers the owning side's handlers on the bus. */
   constructor(options: RemoteSessionsOptions) {
     this.#options = options;
+    const { control } = options;
+    control.answer(HTTP_SEND, (message) => this.#serveSend(message));
+    control.answer(HTTP_RECEIVE, (message, from) => this.#serveReceive(message, from));
+    control.handle(HTTP_FRAMES, (message) => this.#relayFrames(message.proxyId, message.op, message.text));
+    control.handle(HTTP_RECEIVE_GONE, (message) => {
+      const receiver = this.#remoteReceivers.get(message.proxyId);
+      this.#remoteReceivers.delete(message.proxyId);
+      receiver?.gone();
+    });
   }
 
   // ---- asking side ----------------------------------------------------------------------------
 
   forwardSend(owner: string, session: string, origin: string | undefined, n: number | undefined, messages: readonly string[]): Promise<ForwardOutcome> {
-    const requestId = randomUUID();
-    return this.#ask(requestId, owner, {
-      v: 1,
-      type: 'http-send',
-      session,
-      origin,
-      n,
-      messages,
-      replyTo: this.#options.nodeId,
-      requestId,
-    });
+    return this.#ask(this.#options.control.ask(owner, HTTP_SEND, { session, origin, n, messages: [...messages] }, this.#options.deadlineMs));
   }
 
   /**
@@ -147,45 +146,26 @@ export class RemoteSessions {
   ): Promise<ForwardOutcome> {
     const proxyId = randomUUID();
     this.#relays.set(proxyId, { owner, session, kind, request, response, receiver: undefined });
-    const outcome = await this.#ask(proxyId, owner, {
-      v: 1,
-      type: 'http-receive',
-      session,
-      kind,
-      origin,
-      n,
-      replyTo: this.#options.nodeId,
-      proxyId,
-    });
+    const outcome = await this.#ask(this.#options.control.ask(owner, HTTP_RECEIVE, { session, kind, origin, n, proxyId }, this.#options.deadlineMs));
     const relay = this.#relays.get(proxyId);
     if (outcome !== 'accepted') {
       this.#relays.delete(proxyId);
       // The owner attached a receiver after all (an answer that came too late): let it go.
-      if (outcome === 'timeout') this.#tell(owner, { v: 1, type: 'http-receive-gone', session, proxyId });
+      if (outcome === 'timeout') this.#tell(owner, HTTP_RECEIVE_GONE, { session, proxyId });
       return outcome;
     }
     if (relay !== undefined) this.#accept(proxyId, relay);
     return outcome;
   }
 
-  #ask(id: string, owner: string, message: HttpSessionMessage): Promise<ForwardOutcome> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        resolve('timeout');
-      }, this.#options.deadlineMs);
-      timer.unref();
-      this.#pending.set(id, { resolve, timer });
-      this.#tell(owner, message);
-    });
-  }
-
-  #answer(id: string, result: HttpForwardResult): void {
-    const pending = this.#pending.get(id);
-    if (pending === undefined) return;
-    this.#pending.delete(id);
-    clearTimeout(pending.timer);
-    pending.resolve(result);
+  /** The owner's answer; 'timeout' when the ask failed (logged when it is more than a timeout). */
+  async #ask(asked: Promise<HttpForwardResult>): Promise<ForwardOutcome> {
+    try {
+      return await asked;
+    } catch (error) {
+      this.#options.logger.debug({ err: error }, 'relayed HTTP session request not answered');
+      return 'timeout';
+    }
   }
 
   #accept(proxyId: string, relay: Relay): ReceiveResponse {
@@ -193,7 +173,7 @@ export class RemoteSessions {
     const receiver = new ReceiveResponse(relay.kind, relay.request, relay.response);
     relay.receiver = receiver;
     receiver.onGone(() => {
-      if (this.#relays.delete(proxyId)) this.#tell(relay.owner, { v: 1, type: 'http-receive-gone', session: relay.session, proxyId });
+      if (this.#relays.delete(proxyId)) this.#tell(relay.owner, HTTP_RECEIVE_GONE, { session: relay.session, proxyId });
     });
     return receiver;
   }
@@ -208,7 +188,7 @@ export class RemoteSessions {
         // The client does not keep up: end its request; the owner sees it go as a local one.
         this.#relays.delete(proxyId);
         receiver.end();
-        this.#tell(relay.owner, { v: 1, type: 'http-receive-gone', session: relay.session, proxyId });
+        this.#tell(relay.owner, HTTP_RECEIVE_GONE, { session: relay.session, proxyId });
       }
       return;
     }
@@ -219,80 +199,37 @@ export class RemoteSessions {
 
   // ---- owning side ----------------------------------------------------------------------------
 
-  async #serveSend(message: Extract<HttpSessionMessage, { type: 'http-send' }>): Promise<void> {
+  async #serveSend(message: HttpSendRequest): Promise<HttpForwardResult> {
     const found = await this.#options.directory.lookup(message.session);
-    let result: HttpForwardResult;
-    if (found.where === 'nowhere') result = 'not-found';
-    else if (found.session.origin !== message.origin) result = 'origin-mismatch';
-    else result = found.session.incoming(message.n, [...message.messages]) === 'backlog' ? 'backlog' : 'accepted';
-    this.#tell(message.replyTo, { v: 1, type: 'http-send-result', requestId: message.requestId, result });
+    if (found.where === 'nowhere') return 'not-found';
+    if (found.session.origin !== message.origin) return 'origin-mismatch';
+    return found.session.incoming(message.n, message.messages) === 'backlog' ? 'backlog' : 'accepted';
   }
 
-  async #serveReceive(message: Extract<HttpSessionMessage, { type: 'http-receive' }>): Promise<void> {
+  async #serveReceive(message: HttpReceiveRequest, replyTo: string): Promise<HttpForwardResult> {
     const found = await this.#options.directory.lookup(message.session);
-    let result: HttpForwardResult = 'accepted';
-    if (found.where === 'nowhere') result = 'not-found';
-    else if (found.session.origin !== message.origin) result = 'origin-mismatch';
-    else if (found.session.name !== message.kind) result = 'transport-mismatch';
-    // The answer goes first: the frames that follow on the same route arrive after it.
-    this.#tell(message.replyTo, { v: 1, type: 'http-receive-result', proxyId: message.proxyId, result });
-    if (result !== 'accepted' || found.where === 'nowhere') return;
-    const { proxyId, replyTo } = message;
+    if (found.where === 'nowhere') return 'not-found';
+    if (found.session.origin !== message.origin) return 'origin-mismatch';
+    if (found.session.name !== message.kind) return 'transport-mismatch';
+    const { proxyId } = message;
     const receiver = new RemoteReceiver(message.kind, proxyId, (op, text) => {
       if (op !== 'write') this.#remoteReceivers.delete(proxyId);
-      this.#tell(replyTo, { v: 1, type: 'http-frames', proxyId, op, text });
+      this.#tell(replyTo, HTTP_FRAMES, { proxyId, op, text });
     });
     this.#remoteReceivers.set(proxyId, receiver);
     found.session.receive(receiver, message.n);
+    return 'accepted';
   }
 
-  // ---- both ---------------------------------------------------------------------------------
-
-  /** A message from another node. */
-  onControl(message: HttpSessionMessage): void {
-    switch (message.type) {
-      case 'http-send':
-        this.#serve(this.#serveSend(message));
-        return;
-      case 'http-receive':
-        this.#serve(this.#serveReceive(message));
-        return;
-      case 'http-send-result':
-        this.#answer(message.requestId, message.result);
-        return;
-      case 'http-receive-result':
-        this.#answer(message.proxyId, message.result);
-        return;
-      case 'http-frames':
-        this.#relayFrames(message.proxyId, message.op, message.text);
-        return;
-      case 'http-receive-gone': {
-        const receiver = this.#remoteReceivers.get(message.proxyId);
-        this.#remoteReceivers.delete(message.proxyId);
-        receiver?.gone();
-        return;
-      }
-    }
-  }
-
-  /** Shutdown: pending requests time out at once; relayed responses end. */
+  /** Shutdown: relayed responses end (pending asks end when the broker closes). */
   close(): void {
-    for (const [id, pending] of this.#pending) {
-      clearTimeout(pending.timer);
-      pending.resolve('timeout');
-      this.#pending.delete(id);
-    }
     for (const relay of this.#relays.values()) relay.receiver?.end();
     this.#relays.clear();
   }
 
-  #serve(work: Promise<void>): void {
-    work.catch((error: unknown) => this.#options.logger.error({ err: error }, 'relayed HTTP session request failed'));
-  }
-
-  #tell(nodeId: string, message: HttpSessionMessage): void {
-    this.#options.broker.publishControl(message, nodeId).catch((error: unknown) => {
-      this.#options.logger.warn({ err: error, type: message.type }, 'could not relay an HTTP session message');
+  #tell<P>(nodeId: string, kind: ControlKind<P>, payload: P): void {
+    this.#options.control.tell(kind, payload, nodeId).catch((error: unknown) => {
+      this.#options.logger.warn({ err: error, kind: kind.name }, 'could not relay an HTTP session message');
     });
   }
 }

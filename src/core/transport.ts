@@ -13,7 +13,7 @@
  *   code when it closed, even if the peer never answers).
  * - Inbound text is delivered in order; `pause`/`resume` apply backpressure to the client.
  */
-import type { ClientAddress } from '../http/remote-address.js';
+import type { ClientAddress } from '../shared/client-address.js';
 import type { Frame } from '../protocol/frame.js';
 
 export interface TransportListener {

@@ -4,7 +4,7 @@
  * if given). ioredis follows failovers announced by the sentinels on its own.
  */
 import type { RedisOptions } from 'ioredis';
-import type { Config } from '../../config/schema.js';
+import type { Config } from './schema.js';
 
 export type RedisTarget =
   | { readonly kind: 'server'; readonly url: string }

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { encryptKey, testPki, type TestCertificate } from '../../test/helpers/tls-certs.js';
-import { loadTls, TlsFileError, type TlsFiles } from './tls-files.js';
+import { encryptKey, testPki, type TestCertificate } from './helpers/tls-certs.js';
+import { loadTls, TlsFileError, type TlsFiles } from '../src/http/tls-files.js';
 
 describe('loadTls', () => {
   let dir: string;
