@@ -6,9 +6,9 @@
  */
 import { Counter, type Registry } from 'prom-client';
 import type { AppStore } from '../apps/app-store.js';
-import { redisTargetOf } from '../cluster/redis/redis-target.js';
+import { redisTargetOf } from '../config/redis-target.js';
 import type { Config } from '../config/schema.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { DeliveryOutcomes } from '../webhooks/delivery-outcomes.js';
 import type { DeliveryQueue } from '../webhooks/delivery-queue.js';
 import { MemoryDeliveryQueue } from '../webhooks/memory-delivery-queue.js';

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppStore } from '../apps/app-store.js';
 import type { PushWebhookConfig } from '../config/schema.js';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { DeliveryQueue } from '../webhooks/delivery-queue.js';
 
 export type PushWebhookEvent =
