@@ -42,6 +42,8 @@ into the config-file app with the same id, or added when there is none.
 ${table(app, 'apps[].')}
 
 Webhook endpoints (\`apps[].webhooks[]\`) are objects \`{"url", "events"?, "channelPrefixes"?, "headers"?}\`
-(see [webhooks.md](webhooks.md)); they are set in the config file.
+(see [webhooks.md](webhooks.md)); they are set in the config file. Beams webhook endpoints for push
+notifications (\`apps[].pushWebhooks[]\`) are objects \`{"url", "events"?, "customData"?}\` (see
+[push.md](push.md)), set as webhooks are.
 `;
 }

@@ -53,6 +53,22 @@ const webhookSchema = z.strictObject({
   headers: webhookHeaders.optional().describe('Extra HTTP headers sent with every request to this endpoint (e.g. an Authorization header).'),
 });
 
+/** Beams' webhook event types (push notifications, docs/push.md). */
+export const PUSH_WEBHOOK_EVENT_TYPES = ['v1.PublishToUsersAttempt', 'v1.UserNotificationAcknowledgement', 'v1.UserNotificationOpen'] as const;
+
+const pushWebhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }).describe('Endpoint that receives Beams webhooks (POST, signed with the app secret: Webhook-Signature).'),
+  events: z
+    .array(z.enum(PUSH_WEBHOOK_EVENT_TYPES))
+    .min(1)
+    .optional()
+    .describe('Beams event types sent to this endpoint; all three when absent.'),
+  customData: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('Sent as custom_data in every request to this endpoint, as Beams does ({} when absent).'),
+});
+
 /**
  * An entry of http.trustProxy: an IP address, a CIDR range (or IPv4 address/netmask), or one of
  * proxy-addr's names loopback, linklocal, uniquelocal (the same compiler the server uses).
@@ -78,6 +94,7 @@ export const appSchema = z.strictObject({
   clientEvents: z.boolean().default(false).describe('Allow client-* events on private and presence channels.'),
   maxConnections: positiveInt().optional().describe('Connection quota; over it connections close with 4004. Unlimited when absent.'),
   webhooks: z.array(webhookSchema).default([]).describe('Webhook endpoints of this app.'),
+  pushWebhooks: z.array(pushWebhookSchema).default([]).describe('Beams webhook endpoints of this app (push notifications: publish to users attempt, acknowledgement, open).'),
   maxEventDataBytes: positiveInt().default(10_240).describe('Largest event data (HTTP API: 413; client events: pusher:error).'),
   maxChannelsPerEvent: positiveInt().default(100).describe('Most channels one HTTP API event may name.'),
   maxEventsPerBatch: positiveInt().default(10).describe('Most events in one batch_events request.'),
@@ -427,6 +444,7 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type AppConfig = z.output<typeof appSchema>;
 export type WebhookConfig = z.output<typeof webhookSchema>;
+export type PushWebhookConfig = z.output<typeof pushWebhookSchema>;
 export type WebhookSettings = Config['webhooks'];
 export type PushSettings = Config['push'];
 export type AppStoreSettings = Config['appStore'];

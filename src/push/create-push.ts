@@ -13,6 +13,8 @@ import type { Logger } from '../shared/logger.js';
 import type { Route } from '../http/router.js';
 import type { LazyStorage } from '../storage/lazy-storage.js';
 import { StorageUnavailableError } from '../storage/storage-errors.js';
+import { createPushWebhooks } from './create-push-webhooks.js';
+import { NO_PUSH_WEBHOOKS } from './push-webhooks.js';
 import { endpointPolicy } from './endpoint-policy.js';
 import { MemoryPushQueue } from './memory-push-queue.js';
 import { MemoryPublishStatusStore, RedisPublishStatusStore, type PublishStatusStore } from './publish-status.js';
@@ -59,6 +61,7 @@ export async function createPush(config: Config, deps: PushDependencies): Promis
   const status: PublishStatusStore =
     redis === undefined ? new MemoryPublishStatusStore() : new RedisPublishStatusStore(await connectRedis({ target: redis, name: 'switchboard-push-status' }), `${prefix}:`);
   const sender = new WebPushSender({ subject: settings.vapidSubject, timeoutMs: settings.requestTimeoutMs });
+  const webhooks = await createPushWebhooks(config, deps);
   const processor = new PushProcessor({
     store,
     keyring,
@@ -72,6 +75,7 @@ export async function createPush(config: Config, deps: PushDependencies): Promis
     deliverBatchSize: DELIVER_BATCH_SIZE,
     retryInitialDelayMs: settings.retryInitialDelayMs,
     retryMaxDelayMs: settings.retryMaxDelayMs,
+    ...(webhooks.emitter === NO_PUSH_WEBHOOKS ? {} : { webhooks: webhooks.emitter }),
   });
   const common = { processor, logger, concurrency: settings.jobConcurrency, maxQueuedJobs: settings.maxQueuedJobs };
   let queue: PushQueue;
@@ -79,6 +83,7 @@ export async function createPush(config: Config, deps: PushDependencies): Promis
     queue = redis === undefined ? new MemoryPushQueue(common) : await RedisPushQueue.open({ ...common, target: redis, prefix });
   } catch (error) {
     await status.close();
+    await webhooks.close(AbortSignal.timeout(0));
     throw error;
   }
   registerPushMetrics(deps.registry, counters, () => queue.depth());
@@ -94,6 +99,8 @@ export async function createPush(config: Config, deps: PushDependencies): Promis
       logger,
       now: deps.now,
       endpointAllowed: endpointPolicy(settings),
+      webhooks: webhooks.emitter,
+      reportUsers: (appId, publishId) => processor.reportUsers(appId, publishId),
     },
     (error) => error instanceof StorageUnavailableError,
   );
@@ -101,6 +108,8 @@ export async function createPush(config: Config, deps: PushDependencies): Promis
     routes,
     close: async (deadline) => {
       await queue.close(deadline);
+      // After the queue: its last jobs may still send v1.PublishToUsersAttempt.
+      await webhooks.close(deadline);
       sender.close();
       await status.close();
     },

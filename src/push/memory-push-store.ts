@@ -127,7 +127,11 @@ export class MemoryPushStore implements PushStore {
 
   devicesForUsers(appId: string, userIds: readonly string[], after: string | undefined, limit: number): Promise<readonly DeviceTarget[]> {
     const users = new Set(userIds);
-    return Promise.resolve(this.#page(appId, (stored) => stored.device.userId !== undefined && users.has(stored.device.userId), after, limit));
+    const page = this.#page(appId, (stored) => stored.device.userId !== undefined && users.has(stored.device.userId), after, limit);
+    return Promise.resolve(page.map((target) => {
+      const userId = this.#app(appId).devices.get(target.id)?.device.userId;
+      return userId === undefined ? target : { ...target, userId };
+    }));
   }
 
   #page(appId: string, matches: (stored: StoredDevice) => boolean, after: string | undefined, limit: number): DeviceTarget[] {

@@ -28,11 +28,12 @@ export async function publish(context: PushContext, kind: PublishTarget['kind'],
   if (waitSeconds !== undefined) return sendPushError(request, response, PushErrors.rateLimited, undefined, { 'retry-after': String(waitSeconds) });
   const publishId = newPublishId();
   const now = context.now();
-  await context.status.create(app.id, publishId, now);
   const { web, target } = parsed.value;
+  await context.status.create(app.id, publishId, now, target.kind === 'users' ? target.ids : undefined);
   if (web === undefined) {
     // Only apns / fcm payloads: no device here can receive them.
     await context.status.add(publishId, { fanoutDone: true });
+    if (target.kind === 'users') await context.reportUsers(app.id, publishId);
   } else {
     const job: PublishJob = {
       appId: app.id,
@@ -42,6 +43,7 @@ export async function publish(context: PushContext, kind: PublishTarget['kind'],
       ...(web.topic === undefined ? {} : { topic: web.topic }),
       ttlSeconds: web.ttlSeconds,
       expiresAt: now + web.ttlSeconds * 1000,
+      ...(target.kind === 'users' ? { toUsers: true } : {}),
     };
     await context.queue.add({ kind: 'fanout', publish: job, target });
   }

@@ -2,8 +2,9 @@
  * What became of a publish, by publish id: devices targeted by the fan-out, and per device the
  * final outcome (delivered to the push service, rejected by it, expired before it took the
  * message, removed because the subscription is gone), and the service worker's delivery and open
- * reports. Kept 24 hours. The memory store serves one
- * process; the Redis store (hash per publish, HINCRBY) is shared by every node on the prefix.
+ * reports. Kept 24 hours. For a publish to users it also keeps the users and their outcomes, for
+ * Beams' v1.PublishToUsersAttempt webhook. The memory store serves one process; the Redis store
+ * (hash per publish, HINCRBY; a set per user outcome) is shared by every node on the prefix.
  */
 import type { Redis } from 'ioredis';
 
@@ -28,9 +29,34 @@ export interface PublishStatus extends PublishCounts {
   readonly state: 'queued' | 'sending' | 'done';
 }
 
+/** Users of a publish to users, by what became of their devices (the v1.PublishToUsersAttempt webhook). */
+export interface UserOutcomes {
+  /** Users with at least one device in the audience. */
+  readonly targeted?: readonly string[];
+  /** Users with a device whose message the push service accepted. */
+  readonly delivered?: readonly string[];
+  /** Users with a device whose message was refused, or expired after retries. */
+  readonly failed?: readonly string[];
+}
+
+export interface UsersReport {
+  readonly users: readonly string[];
+  readonly targeted: readonly string[];
+  readonly delivered: readonly string[];
+  readonly failed: readonly string[];
+}
+
 export interface PublishStatusStore {
-  create(appId: string, publishId: string, createdAt: number): Promise<void>;
+  /** `users`: the user ids of a publish to users (kept for its UsersReport). */
+  create(appId: string, publishId: string, createdAt: number, users?: readonly string[]): Promise<void>;
   add(publishId: string, delta: PublishDelta): Promise<void>;
+  /** Records users' outcomes of a publish to users (before the counts that settle those devices). */
+  addUsers(publishId: string, outcomes: UserOutcomes): Promise<void>;
+  /**
+   * The users' outcomes of a publish to users once it is done, to exactly one caller across every
+   * node (the first to ask after it is done); undefined otherwise.
+   */
+  claimUsersReport(appId: string, publishId: string): Promise<UsersReport | undefined>;
   get(appId: string, publishId: string): Promise<PublishStatus | undefined>;
   close(): Promise<void>;
 }
@@ -53,7 +79,10 @@ interface MemoryEntry {
   readonly createdAt: number;
   counts: PublishCounts;
   fanoutDone: boolean;
+  readonly users?: { readonly all: readonly string[]; readonly targeted: Set<string>; readonly delivered: Set<string>; readonly failed: Set<string>; reported: boolean };
 }
+
+const USER_SETS = ['targeted', 'delivered', 'failed'] as const;
 
 /** At most `capacity` publishes, the oldest forgotten first. */
 export class MemoryPublishStatusStore implements PublishStatusStore {
@@ -64,13 +93,30 @@ export class MemoryPublishStatusStore implements PublishStatusStore {
     this.#capacity = capacity;
   }
 
-  create(appId: string, publishId: string, createdAt: number): Promise<void> {
+  create(appId: string, publishId: string, createdAt: number, users?: readonly string[]): Promise<void> {
     if (this.#entries.size >= this.#capacity) {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);
     }
-    this.#entries.set(publishId, { appId, createdAt, counts: { targeted: 0, delivered: 0, failed: 0, expired: 0, removed: 0, acknowledged: 0, opened: 0 }, fanoutDone: false });
+    const counts = { targeted: 0, delivered: 0, failed: 0, expired: 0, removed: 0, acknowledged: 0, opened: 0 };
+    const tracked = users === undefined ? {} : { users: { all: [...users], targeted: new Set<string>(), delivered: new Set<string>(), failed: new Set<string>(), reported: false } };
+    this.#entries.set(publishId, { appId, createdAt, counts, fanoutDone: false, ...tracked });
     return Promise.resolve();
+  }
+
+  addUsers(publishId: string, outcomes: UserOutcomes): Promise<void> {
+    const users = this.#entries.get(publishId)?.users;
+    if (users !== undefined) for (const set of USER_SETS) for (const id of outcomes[set] ?? []) users[set].add(id);
+    return Promise.resolve();
+  }
+
+  claimUsersReport(appId: string, publishId: string): Promise<UsersReport | undefined> {
+    const entry = this.#entries.get(publishId);
+    const users = entry?.users;
+    if (entry === undefined || users === undefined || entry.appId !== appId || users.reported) return Promise.resolve(undefined);
+    if (statusOf(publishId, entry.createdAt, entry.counts, entry.fanoutDone).state !== 'done') return Promise.resolve(undefined);
+    users.reported = true;
+    return Promise.resolve({ users: users.all, targeted: [...users.targeted], delivered: [...users.delivered], failed: [...users.failed] });
   }
 
   add(publishId: string, delta: PublishDelta): Promise<void> {
@@ -107,8 +153,35 @@ export class RedisPublishStatusStore implements PublishStatusStore {
     return `${this.#prefix}status:${publishId}`;
   }
 
-  async create(appId: string, publishId: string, createdAt: number): Promise<void> {
-    await this.#redis.multi().hset(this.#key(publishId), { appId, createdAt }).pexpire(this.#key(publishId), STATUS_RETENTION_MS).exec();
+  async create(appId: string, publishId: string, createdAt: number, users?: readonly string[]): Promise<void> {
+    const key = this.#key(publishId);
+    // The users of a publish to users in their order, as JSON (at most 1,000 ids of 164 characters).
+    const fields = users === undefined ? { appId, createdAt } : { appId, createdAt, users: JSON.stringify(users) };
+    await this.#redis.multi().hset(key, fields).pexpire(key, STATUS_RETENTION_MS).exec();
+  }
+
+  async addUsers(publishId: string, outcomes: UserOutcomes): Promise<void> {
+    const key = this.#key(publishId);
+    const multi = this.#redis.multi();
+    let writes = 0;
+    for (const set of USER_SETS) {
+      const ids = outcomes[set] ?? [];
+      if (ids.length === 0) continue;
+      multi.sadd(`${key}:${set}`, ...ids).pexpire(`${key}:${set}`, STATUS_RETENTION_MS);
+      writes += 1;
+    }
+    if (writes > 0) await multi.exec();
+  }
+
+  async claimUsersReport(appId: string, publishId: string): Promise<UsersReport | undefined> {
+    const key = this.#key(publishId);
+    const hash = await this.#redis.hgetall(key);
+    const users = hash['users'];
+    if (users === undefined || hash['usersReported'] !== undefined || statusFromHash(publishId, appId, hash)?.state !== 'done') return undefined;
+    // HSETNX: only the first caller after the publish is done gets the report.
+    if ((await this.#redis.hsetnx(key, 'usersReported', 1)) !== 1) return undefined;
+    const [targeted, delivered, failed] = await Promise.all(USER_SETS.map((set) => this.#redis.smembers(`${key}:${set}`)));
+    return { users: JSON.parse(users) as string[], targeted: targeted ?? [], delivered: delivered ?? [], failed: failed ?? [] };
   }
 
   /** Counts only on a publish that exists (one whose 24 hours are over is not revived). */
@@ -123,23 +196,27 @@ export class RedisPublishStatusStore implements PublishStatusStore {
   }
 
   async get(appId: string, publishId: string): Promise<PublishStatus | undefined> {
-    const hash = await this.#redis.hgetall(this.#key(publishId));
-    if (hash['appId'] !== appId) return undefined;
-    const count = (field: string): number => Number(hash[field] ?? 0);
-    const counts: PublishCounts = {
-      targeted: count('targeted'),
-      delivered: count('delivered'),
-      failed: count('failed'),
-      expired: count('expired'),
-      removed: count('removed'),
-      acknowledged: count('acknowledged'),
-      opened: count('opened'),
-    };
-    return statusOf(publishId, count('createdAt'), counts, count('fanoutDone') > 0);
+    return statusFromHash(publishId, appId, await this.#redis.hgetall(this.#key(publishId)));
   }
 
   async close(): Promise<void> {
     this.#redis.disconnect();
     return Promise.resolve();
   }
+}
+
+/** The status kept in a Redis hash, when it is `appId`'s. */
+function statusFromHash(publishId: string, appId: string, hash: Record<string, string>): PublishStatus | undefined {
+  if (hash['appId'] !== appId) return undefined;
+  const count = (field: string): number => Number(hash[field] ?? 0);
+  const counts: PublishCounts = {
+    targeted: count('targeted'),
+    delivered: count('delivered'),
+    failed: count('failed'),
+    expired: count('expired'),
+    removed: count('removed'),
+    acknowledged: count('acknowledged'),
+    opened: count('opened'),
+  };
+  return statusOf(publishId, count('createdAt'), counts, count('fanoutDone') > 0);
 }

@@ -7,6 +7,7 @@ import type { PushQueue } from './push-queue.js';
 import type { PushStore } from './push-store.js';
 import type { VapidKeyring } from './vapid-keyring.js';
 import type { PublishRate } from './publish-rate.js';
+import type { PushWebhookEmitter } from './push-webhooks.js';
 
 export interface PushContext {
   readonly apps: AppStore;
@@ -20,4 +21,8 @@ export interface PushContext {
   readonly now: () => number;
   /** Which subscription endpoints devices may register (see endpoint-policy.ts). */
   readonly endpointAllowed: (endpoint: URL) => boolean;
+  /** Beams' webhooks (acknowledgement and open from the reporting API). */
+  readonly webhooks: PushWebhookEmitter;
+  /** Sends v1.PublishToUsersAttempt for a publish to users that is done (see PushProcessor). */
+  readonly reportUsers: (appId: string, publishId: string) => Promise<void>;
 }

@@ -18,6 +18,8 @@ export interface PublishJob {
   readonly ttlSeconds: number;
   /** When the publish's time_to_live runs out (ms): no retry is scheduled past it. */
   readonly expiresAt: number;
+  /** A publish to users: its devices carry their user, whose outcomes are recorded. */
+  readonly toUsers?: boolean;
 }
 
 export interface FanoutJob {

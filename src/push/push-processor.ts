@@ -4,13 +4,16 @@
  * its devices (at most `concurrency` requests in flight in this process) and settles each:
  * delivered, removed (404/410: the device is deleted at once), failed (any other refusal), or
  * retried (429, 5xx, timeout) after the push service's Retry-After or an exponential backoff,
- * as long as that is before the publish's time_to_live runs out (then expired).
+ * as long as that is before the publish's time_to_live runs out (then expired). For a publish to
+ * users it also records each user's outcome and, once the publish is done, sends Beams'
+ * v1.PublishToUsersAttempt webhook.
  */
 import type { Logger } from '../shared/logger.js';
 import type { PublishStatusStore } from './publish-status.js';
 import type { PushCounters } from './push-counters.js';
 import type { DeliverJob, FanoutJob, FollowUp, PushJob } from './push-jobs.js';
 import type { DeviceTarget, PushStore } from './push-store.js';
+import type { PushWebhookEmitter } from './push-webhooks.js';
 import { Semaphore } from './semaphore.js';
 import type { VapidKeyring } from './vapid-keyring.js';
 import type { SendOutcome, WebPushSender } from './web-push-sender.js';
@@ -31,6 +34,8 @@ export interface PushProcessorOptions {
   readonly deliverBatchSize: number;
   readonly retryInitialDelayMs: number;
   readonly retryMaxDelayMs: number;
+  /** Where the v1.PublishToUsersAttempt webhook goes when a publish to users is done (none: not tracked). */
+  readonly webhooks?: PushWebhookEmitter;
 }
 
 export class PushProcessor {
@@ -65,7 +70,9 @@ export class PushProcessor {
     const last = page[page.length - 1];
     const more = page.length === fanoutPageSize && last !== undefined;
     if (more) followUps.push({ job: { ...job, after: last.id }, delayMs: 0 });
+    if (job.target.kind === 'users' && this.#options.webhooks !== undefined) await status.addUsers(publishId, { targeted: usersOf(page) });
     await status.add(publishId, more ? { targeted: page.length } : { targeted: page.length, fanoutDone: true });
+    if (!more && job.target.kind === 'users') await this.reportUsers(appId, publishId);
     return followUps;
   }
 
@@ -78,7 +85,9 @@ export class PushProcessor {
     // TTL 0 ("now or never") is sent once, on its first attempt.
     if (startedAt >= expiresAt && (job.publish.ttlSeconds > 0 || job.attempt > 0)) {
       counters.count('expired', job.devices.length);
+      if (this.#tracksUsers(job)) await status.addUsers(publishId, { failed: usersOf(job.devices) });
       await status.add(publishId, { expired: job.devices.length });
+      if (this.#tracksUsers(job)) await this.reportUsers(appId, publishId);
       return [];
     }
     const ttlSeconds = Math.max(0, Math.floor((expiresAt - startedAt) / 1000));
@@ -103,6 +112,7 @@ export class PushProcessor {
     }
     await Promise.all(outcomes.filter(({ outcome }) => outcome?.kind === 'gone').map(({ device }) => store.deleteDevice(appId, device.id)));
     const followUps: FollowUp[] = [];
+    const expiredDevices: DeviceTarget[] = [];
     if (handedBack.length > 0) followUps.push({ job: { ...job, devices: handedBack }, delayMs: 0 });
     if (again.length > 0) {
       const delayMs = Math.max(waitMs, this.#backoffMs(job.attempt));
@@ -110,13 +120,49 @@ export class PushProcessor {
         counters.count('retried', again.length);
         followUps.push({ job: { ...job, devices: again, attempt: job.attempt + 1 }, delayMs });
       } else {
+        expiredDevices.push(...again);
         tally.expired += again.length;
         counters.count('expired', again.length);
         logger.debug({ app: appId, publishId, devices: again.length }, 'push: no retry before time_to_live runs out');
       }
     }
+    if (this.#tracksUsers(job)) {
+      const settled = (kinds: readonly SendOutcome['kind'][]): readonly DeviceTarget[] =>
+        outcomes.flatMap(({ device, outcome }) => (outcome !== undefined && kinds.includes(outcome.kind) ? [device] : []));
+      const failed = [...settled(['rejected', 'gone']), ...expiredDevices];
+      await status.addUsers(publishId, { delivered: usersOf(settled(['delivered'])), failed: usersOf(failed) });
+    }
     await status.add(publishId, tally);
+    if (this.#tracksUsers(job)) await this.reportUsers(appId, publishId);
     return followUps;
+  }
+
+  /**
+   * Sends v1.PublishToUsersAttempt once the publish to users is done (once across every node).
+   * Never rejects: a failure here must not fail the job, whose devices were sent already.
+   */
+  async reportUsers(appId: string, publishId: string): Promise<void> {
+    const { status, webhooks, logger } = this.#options;
+    if (webhooks === undefined) return;
+    let report;
+    try {
+      report = await status.claimUsersReport(appId, publishId);
+    } catch (error) {
+      logger.warn({ err: error, app: appId, publishId }, 'push: the users of a publish could not be read for its webhook');
+      return;
+    }
+    if (report === undefined) return;
+    const delivered = new Set(report.delivered);
+    const targeted = new Set(report.targeted);
+    webhooks.emit(appId, {
+      type: 'v1.PublishToUsersAttempt',
+      payload: {
+        publish_id: publishId,
+        users_delivered_to_gateway: report.users.filter((id) => delivered.has(id)),
+        users_no_devices: report.users.filter((id) => !targeted.has(id)),
+        users_gateway_failed: report.failed.filter((id) => !delivered.has(id)),
+      },
+    });
   }
 
   #settle(appId: string, device: DeviceTarget, outcome: SendOutcome, tally: { delivered: number; failed: number; removed: number }, again: DeviceTarget[]): void {
@@ -141,8 +187,17 @@ export class PushProcessor {
     }
   }
 
+  /** Users' outcomes are recorded only for a publish to users, and only when webhooks may want them. */
+  #tracksUsers(job: DeliverJob): boolean {
+    return job.publish.toUsers === true && this.#options.webhooks !== undefined;
+  }
+
   #backoffMs(attempt: number): number {
     const { retryInitialDelayMs, retryMaxDelayMs } = this.#options;
     return Math.min(retryMaxDelayMs, retryInitialDelayMs * 2 ** Math.min(attempt, 20));
   }
+}
+
+function usersOf(devices: readonly DeviceTarget[]): string[] {
+  return [...new Set(devices.flatMap((device) => (device.userId === undefined ? [] : [device.userId])))];
 }

@@ -19,6 +19,8 @@ export interface DeviceTarget {
   readonly endpoint: string;
   readonly p256dh: string;
   readonly auth: string;
+  /** The device's user, in the pages of a publish to users (for its per-user outcomes). */
+  readonly userId?: string | undefined;
 }
 
 export interface Device extends DeviceTarget {

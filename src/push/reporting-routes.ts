@@ -1,8 +1,8 @@
 /**
  * The reporting API (Beams' `reporting_api/v2`): the service worker reports each message it
  * received (`delivery`) and each notification the user opened (`open`). Counted on the publish's
- * status; best effort on the worker's side, so a report for an unknown publish is accepted and
- * ignored.
+ * status, and sent as Beams' acknowledgement and open webhooks when the device has a user; best
+ * effort on the worker's side, so a report for an unknown publish is accepted and ignored.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RouteParams } from '../http/router.js';
@@ -24,8 +24,16 @@ export async function report(context: PushContext, request: IncomingMessage, res
     return sendPushError(request, response, PushErrors.invalidReport);
   }
   // Only reports of this app's publishes from this app's devices count.
-  if ((await context.status.get(app.id, publishId)) !== undefined && (await context.store.device(app.id, deviceId)) !== undefined) {
-    await context.status.add(publishId, event === 'delivery' ? { acknowledged: 1 } : { opened: 1 });
+  if ((await context.status.get(app.id, publishId)) !== undefined) {
+    const device = await context.store.device(app.id, deviceId);
+    if (device !== undefined) {
+      await context.status.add(publishId, event === 'delivery' ? { acknowledged: 1 } : { opened: 1 });
+      // Beams sends these for authenticated users only: the user is the device's, never the report's.
+      if (device.userId !== undefined) {
+        const type = event === 'delivery' ? 'v1.UserNotificationAcknowledgement' : 'v1.UserNotificationOpen';
+        context.webhooks.emit(app.id, { type, payload: { publish_id: publishId, user_id: device.userId } });
+      }
+    }
   }
   sendJson(request, response, 200, {});
 }

@@ -211,9 +211,10 @@ export class SqlPushStore implements PushStore {
 
   devicesForUsers(appId: string, userIds: readonly string[], after: string | undefined, limit: number): Promise<readonly DeviceTarget[]> {
     return this.#run(async (db) => {
-      let query = db.selectFrom('push_devices').select(['id', 'endpoint', 'p256dh', 'auth']).where('app_id', '=', appId).where('user_id', 'in', [...userIds]);
+      let query = db.selectFrom('push_devices').select(['id', 'endpoint', 'p256dh', 'auth', 'user_id']).where('app_id', '=', appId).where('user_id', 'in', [...userIds]);
       if (after !== undefined) query = query.where('id', '>', after);
-      return query.orderBy('id').limit(limit).execute();
+      const rows = await query.orderBy('id').limit(limit).execute();
+      return rows.map(({ user_id, ...target }) => (user_id === null ? target : { ...target, userId: user_id }));
     });
   }
 }

@@ -71,7 +71,7 @@ export class WebhookSender {
 }
 
 /** fetch wraps network errors as "fetch failed" with the useful part in `cause`. */
-function describeFetchError(error: unknown): string {
+export function describeFetchError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause;
   if (cause instanceof Error) return `${error.message}: ${(cause as NodeJS.ErrnoException).code ?? cause.message}`;

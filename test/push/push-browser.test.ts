@@ -7,9 +7,11 @@
  *   needs Google's push service, which is unreachable here: the test records how it ends;
  * - a message Switchboard sent (decrypted by the local push service) is handed to the service
  *   worker as a push event through the DevTools protocol: the worker shows the notification and
- *   reports the delivery to Switchboard's reporting API, which counts it on the publish status.
+ *   reports the delivery to Switchboard's reporting API, which counts it on the publish status
+ *   and, the device having a user, sends Beams' acknowledgement webhook.
  */
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +23,7 @@ import { REPO_ROOT } from '../helpers/cli.js';
 import { startPushSetup, type PushSetup } from '../helpers/push-setup.js';
 import { APP } from '../helpers/server.js';
 import { eventually } from '../helpers/wait.js';
+import { WebhookReceiver, type ReceivedWebhook } from '../helpers/webhook-receiver.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SDK = join(REPO_ROOT, 'node_modules', '@pusher', 'push-notifications-web');
@@ -65,9 +68,11 @@ describe('push: the Beams web SDK and service worker in Chromium', () => {
   let pages: { server: Server; origin: string };
   let context: BrowserContext;
   let userDataDir: string;
+  let receiver: WebhookReceiver;
 
   before(async () => {
-    setup = await startPushSetup();
+    receiver = await WebhookReceiver.start();
+    setup = await startPushSetup({ overrides: { apps: [{ ...APP, pushWebhooks: [{ url: receiver.url('/beams') }] }] } });
     pages = await startPageServer(setup.server.httpUrl);
     userDataDir = await mkdtemp(join(tmpdir(), 'switchboard-chromium-push-'));
     context = await chromium.launchPersistentContext(userDataDir, {
@@ -82,6 +87,7 @@ describe('push: the Beams web SDK and service worker in Chromium', () => {
     await context.close();
     await new Promise<void>((resolve) => pages.server.close(() => resolve()));
     await setup.close();
+    await receiver.close();
     await rm(userDataDir, { recursive: true, force: true });
   });
 
@@ -124,7 +130,7 @@ describe('push: the Beams web SDK and service worker in Chromium', () => {
     // A device registered as the SDK registers one, its id in the SDK's IndexedDB state (what
     // start() would have stored), and a message Switchboard sent to it.
     const { device, subscription } = await setup.newDevice();
-    await device.addDeviceInterest('browser');
+    assert.equal((await device.setUserId(setup.beams.generateToken('user-browser').token)).status, 200);
     const deviceId = device.deviceId ?? '';
     await page.evaluate(
       async ({ instanceId, id }) => {
@@ -137,7 +143,7 @@ describe('push: the Beams web SDK and service worker in Chromium', () => {
       },
       { instanceId: APP.id, id: deviceId },
     );
-    const { publishId } = await setup.beams.publishToInterests(['browser'], { web: { notification: { title: 'From Switchboard', body: 'over Web Push' }, data: { n: 1 } } });
+    const { publishId } = await setup.beams.publishToUsers(['user-browser'], { web: { notification: { title: 'From Switchboard', body: 'over Web Push' }, data: { n: 1 } } });
     await setup.service.until(() => setup.service.delivered(subscription.id).length === 1);
     const text = setup.service.delivered(subscription.id)[0]?.text ?? '';
 
@@ -153,6 +159,13 @@ describe('push: the Beams web SDK and service worker in Chromium', () => {
       const response = await fetch(`${setup.server.httpUrl}/publish_api/v1/instances/${APP.id}/publishes/${publishId}`, { headers: { authorization: `Bearer ${APP.secret}` } });
       return ((await response.json()) as { acknowledged: number }).acknowledged === 1;
     }, 'the service worker reported the delivery');
+    // Its report sends Beams' acknowledgement webhook, signed as Beams signs it (docs/push.md).
+    const isAck = (request: ReceivedWebhook) => request.headers['webhook-event-type'] === 'v1.UserNotificationAcknowledgement';
+    await receiver.until(() => receiver.requests.some(isAck));
+    const ack = receiver.requests.find(isAck);
+    assert.ok(ack !== undefined);
+    assert.equal(ack.headers['webhook-signature'], createHmac('sha1', APP.secret).update(ack.rawBody).digest('hex'));
+    assert.deepEqual((JSON.parse(ack.rawBody) as { payload: unknown }).payload, { instance_id: APP.id, publish_id: publishId, user_id: 'user-browser' });
     assert.deepEqual(errors, []);
     await page.close();
   });
