@@ -32,7 +32,7 @@ const ALLOWED = {
   api: ['shared', 'protocol', 'config', 'cluster', 'apps', 'core', 'http'],
   observe: ['shared', 'protocol', 'cluster', 'core', 'http', 'webhooks'],
   storage: ['shared', 'config'],
-  push: ['shared', 'protocol', 'config', 'cluster', 'apps', 'http', 'storage'],
+  push: ['shared', 'protocol', 'config', 'cluster', 'apps', 'webhooks', 'http', 'storage'],
   chat: ['shared', 'protocol', 'config', 'cluster', 'apps', 'core', 'http', 'api', 'storage'],
   'chat-client': [],
   admin: ['shared', 'protocol', 'config', 'cluster', 'apps', 'core', 'webhooks', 'http', 'api', 'observe'],
