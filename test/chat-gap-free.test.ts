@@ -63,11 +63,20 @@ describe('chat: gap-free delivery', () => {
     const delivered = new Delivered();
     reader('gs-reader').subscribe('g-socket', delivered.hooks(), { after: 0 });
     await delivered.until(() => delivered.subscribed);
+    // Cut after message 200 and after message 600; sending goes on while the reader reconnects.
+    // The second cut waits until the reader is back on a new socket (a presence update arrives
+    // over it), so it cuts a live connection rather than finding none.
     let cuts = 0;
-    await send('g-socket', 'gs-sender', 1_000, (id) => {
-      if (id === 200 || id === 600) cuts += proxy.cutAll();
-    });
-    await delivered.until(() => delivered.ids.length >= 1_000);
+    await send('g-socket', 'gs-sender', 200);
+    let updates = delivered.presenceUpdates;
+    cuts += proxy.cutAll();
+    await send('g-socket', 'gs-sender', 200);
+    await delivered.until(() => delivered.presenceUpdates > updates);
+    await send('g-socket', 'gs-sender', 200);
+    updates = delivered.presenceUpdates;
+    cuts += proxy.cutAll();
+    await send('g-socket', 'gs-sender', 400);
+    await delivered.until(() => delivered.ids.length >= 1_000 && delivered.presenceUpdates > updates);
     assert.equal(cuts, 2, 'the reader was cut off twice');
     assert.deepEqual(delivered.ids, range(1, 1_000));
     assert.deepEqual(delivered.gaps, []);
