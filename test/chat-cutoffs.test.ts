@@ -4,76 +4,42 @@
  * pusher-js waits a second before reconnecting after an abrupt close, so this takes a minute.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ChatClient } from '../src/chat-client/chat-client.js';
-import { backend, chatClient, chatServer, roomWith, type Backend } from './helpers/chat.js';
+import { roomWith } from './helpers/chat.js';
 import { Delivered } from './helpers/chat-delivered.js';
-import { startCutProxy, type CutProxy } from './helpers/cut-proxy.js';
-import type { TestServer } from './helpers/server.js';
-
-const text = (content: string) => [{ type: 'text/plain', content }];
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, index) => from + index);
+import { range, startCutFixture, type CutFixture } from './helpers/chat-cut-fixture.js';
 
 describe('chat: 50 cut-offs in a row', () => {
-  let directory: string;
-  let server: TestServer;
-  let api: Backend;
-  let proxy: CutProxy;
-  const clients: ChatClient[] = [];
+  let fixture: CutFixture;
 
   before(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'sb-chat-cuts-'));
-    server = await chatServer({ url: `sqlite:${join(directory, 'chat.db')}` }, { messagesPerSecond: 100_000 });
-    api = backend(server);
-    proxy = await startCutProxy(server.port);
+    fixture = await startCutFixture('cuts');
   });
 
-  after(async () => {
-    for (const client of clients) client.disconnect();
-    await proxy.close();
-    await server.close();
-    await rm(directory, { recursive: true, force: true });
-  });
-
-  function reader(userId: string): ChatClient {
-    const client = chatClient(server, userId, { wsHost: '127.0.0.1', wsPort: proxy.port });
-    clients.push(client);
-    return client;
-  }
-
-  async function send(room: string, sender: string, count: number, onEach?: (id: number) => void): Promise<void> {
-    for (let index = 0; index < count; index += 1) {
-      const sent = await api.post<{ message: { id: number } }>(`/rooms/${room}/messages`, { sender_id: sender, parts: text(`${index}`) });
-      assert.equal(sent.status, 200);
-      onEach?.(sent.body.message.id);
-    }
-  }
+  after(() => fixture.close());
 
   // pusher-js waits about a second before reconnecting after an abrupt close: 50 rounds take a minute or more.
   it('50 cut-offs in a row: several clients end with exactly messages 1..N while others keep sending', { timeout: 300_000 }, async () => {
     const readers = ['gc-r1', 'gc-r2', 'gc-r3'];
-    await roomWith(api, 'g-cuts', ['gc-s1', 'gc-s2', ...readers]);
+    await roomWith(fixture.api, 'g-cuts', ['gc-s1', 'gc-s2', ...readers]);
     const delivered = readers.map((userId) => {
       const record = new Delivered();
-      reader(userId).subscribe('g-cuts', record.hooks(), { after: 0 });
+      fixture.reader(userId).subscribe('g-cuts', record.hooks(), { after: 0 });
       return record;
     });
     await Promise.all(delivered.map((record) => record.until(() => record.subscribed)));
     let sending = true;
     let newest = 0;
     const senders = ['gc-s1', 'gc-s2'].map(async (sender) => {
-      while (sending) await send('g-cuts', sender, 1, (id) => (newest = Math.max(newest, id)));
+      while (sending) await fixture.send('g-cuts', sender, 1, (id) => (newest = Math.max(newest, id)));
     });
     for (let cut = 0; cut < 50; cut += 1) {
       const updates = delivered.map((record) => record.presenceUpdates);
-      assert.ok(proxy.cutAll() >= readers.length, 'every reader was connected when cut');
+      assert.ok(fixture.proxy.cutAll() >= readers.length, 'every reader was connected when cut');
       // Each reader resubscribes on a new socket (a presence update arrives over it) and has a
       // message sent after the cut, while the two senders keep sending.
       let probe = 0;
-      await send('g-cuts', 'gc-s1', 1, (id) => (probe = id));
+      await fixture.send('g-cuts', 'gc-s1', 1, (id) => (probe = id));
       await Promise.all(delivered.map((record, index) => record.until(() => record.last >= probe && record.presenceUpdates > (updates[index] ?? 0))));
     }
     sending = false;

@@ -7,75 +7,41 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { ChatClient } from '../src/chat-client/chat-client.js';
-import { backend, CHAT_APP, chatClient, chatServer, roomWith, tokenFor, type Backend } from './helpers/chat.js';
-import { startCutProxy, type CutProxy } from './helpers/cut-proxy.js';
-import type { TestServer } from './helpers/server.js';
+import { backend, CHAT_APP, chatClient, chatServer, roomWith, tokenFor } from './helpers/chat.js';
 import { Delivered } from './helpers/chat-delivered.js';
-
-const text = (content: string) => [{ type: 'text/plain', content }];
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, index) => from + index);
+import { range, startCutFixture, text, type CutFixture } from './helpers/chat-cut-fixture.js';
 
 describe('chat: gap-free delivery', () => {
-  let directory: string;
-  let server: TestServer;
-  let api: Backend;
-  let proxy: CutProxy;
-  const clients: ChatClient[] = [];
+  let fixture: CutFixture;
 
   before(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'sb-chat-gap-'));
-    server = await chatServer({ url: `sqlite:${join(directory, 'chat.db')}` }, { messagesPerSecond: 100_000 });
-    api = backend(server);
-    proxy = await startCutProxy(server.port);
+    fixture = await startCutFixture('gap');
   });
 
-  after(async () => {
-    for (const client of clients) client.disconnect();
-    await proxy.close();
-    await server.close();
-    await rm(directory, { recursive: true, force: true });
-  });
-
-  /** A reader whose WebSocket goes through the proxy (the HTTP API goes direct). */
-  function reader(userId: string): ChatClient {
-    const client = chatClient(server, userId, { wsHost: '127.0.0.1', wsPort: proxy.port });
-    clients.push(client);
-    return client;
-  }
-
-  async function send(room: string, sender: string, count: number, onEach?: (id: number) => void): Promise<void> {
-    for (let index = 0; index < count; index += 1) {
-      const sent = await api.post<{ message: { id: number } }>(`/rooms/${room}/messages`, { sender_id: sender, parts: text(`${index}`) });
-      assert.equal(sent.status, 200);
-      onEach?.(sent.body.message.id);
-    }
-  }
+  after(() => fixture.close());
 
   it('a client whose socket is destroyed (twice) while 1,000 messages are sent gets all 1,000, in order, once', async () => {
-    await roomWith(api, 'g-socket', ['gs-sender', 'gs-reader']);
+    await roomWith(fixture.api, 'g-socket', ['gs-sender', 'gs-reader']);
     const delivered = new Delivered();
-    reader('gs-reader').subscribe('g-socket', delivered.hooks(), { after: 0 });
+    fixture.reader('gs-reader').subscribe('g-socket', delivered.hooks(), { after: 0 });
     await delivered.until(() => delivered.subscribed);
     // Cut after message 200 and after message 600; sending goes on while the reader reconnects.
     // The second cut waits until the reader is back on a new socket (a presence update arrives
     // over it), so it cuts a live connection rather than finding none.
     let cuts = 0;
-    await send('g-socket', 'gs-sender', 200);
+    await fixture.send('g-socket', 'gs-sender', 200);
     let updates = delivered.presenceUpdates;
-    cuts += proxy.cutAll();
-    await send('g-socket', 'gs-sender', 200);
+    cuts += fixture.proxy.cutAll();
+    await fixture.send('g-socket', 'gs-sender', 200);
     await delivered.until(() => delivered.presenceUpdates > updates);
-    await send('g-socket', 'gs-sender', 200);
+    await fixture.send('g-socket', 'gs-sender', 200);
     updates = delivered.presenceUpdates;
-    cuts += proxy.cutAll();
-    await send('g-socket', 'gs-sender', 400);
+    cuts += fixture.proxy.cutAll();
+    await fixture.send('g-socket', 'gs-sender', 400);
     await delivered.until(() => delivered.ids.length >= 1_000 && delivered.presenceUpdates > updates);
     assert.equal(cuts, 2, 'the reader was cut off twice');
     assert.deepEqual(delivered.ids, range(1, 1_000));
@@ -83,9 +49,9 @@ describe('chat: gap-free delivery', () => {
   });
 
   it('a client process paused (SIGSTOP) while 1,000 messages are sent gets all 1,000, in order, once', async () => {
-    await roomWith(api, 'g-pause', ['gp-sender', 'gp-reader']);
+    await roomWith(fixture.api, 'g-pause', ['gp-sender', 'gp-reader']);
     const script = fileURLToPath(new URL('./helpers/chat-reader-child.js', import.meta.url));
-    const argument = JSON.stringify({ url: server.httpUrl, appId: CHAT_APP.id, key: CHAT_APP.key, token: tokenFor('gp-reader'), room: 'g-pause' });
+    const argument = JSON.stringify({ url: fixture.server.httpUrl, appId: CHAT_APP.id, key: CHAT_APP.key, token: tokenFor('gp-reader'), room: 'g-pause' });
     const child = spawn(process.execPath, [script, argument], { stdio: ['pipe', 'pipe', 'inherit'] });
     const delivered = new Delivered();
     const lines = createInterface({ input: child.stdout });
@@ -98,7 +64,7 @@ describe('chat: gap-free delivery', () => {
     try {
       await delivered.until(() => delivered.subscribed);
       child.kill('SIGSTOP');
-      await send('g-pause', 'gp-sender', 1_000);
+      await fixture.send('g-pause', 'gp-sender', 1_000);
       child.kill('SIGCONT');
       await delivered.until(() => delivered.ids.length >= 1_000);
       assert.deepEqual(delivered.ids, range(1, 1_000));
@@ -111,34 +77,34 @@ describe('chat: gap-free delivery', () => {
   });
 
   it('subscribes before fetching: messages sent while subscribing and while fetching are delivered once, in order', async () => {
-    await roomWith(api, 'g-race', ['gr-sender', 'gr-reader']);
-    const client = reader('gr-reader');
-    await send('g-race', 'gr-sender', 3);
+    await roomWith(fixture.api, 'g-race', ['gr-sender', 'gr-reader']);
+    const client = fixture.reader('gr-reader');
+    await fixture.send('g-race', 'gr-sender', 3);
     // Sends forced into the two windows: after the channel is authorized but before the
     // subscription is acknowledged, and after the acknowledgement but before the fetch.
     const authorize = client.api.authorize.bind(client.api);
     client.api.authorize = async (socketId, channel) => {
       const answer = await authorize(socketId, channel);
-      await send('g-race', 'gr-sender', 2);
+      await fixture.send('g-race', 'gr-sender', 2);
       return answer;
     };
     const messages = client.api.messages.bind(client.api);
     let fetches = 0;
     client.api.messages = async (room, query) => {
       fetches += 1;
-      if (fetches === 1) await send('g-race', 'gr-sender', 2);
+      if (fetches === 1) await fixture.send('g-race', 'gr-sender', 2);
       return messages(room, query);
     };
     const delivered = new Delivered();
     client.subscribe('g-race', delivered.hooks(), { after: 1 });
     await delivered.until(() => delivered.last >= 7);
-    await send('g-race', 'gr-sender', 1);
+    await fixture.send('g-race', 'gr-sender', 1);
     await delivered.until(() => delivered.last >= 8);
     assert.deepEqual(delivered.ids, range(2, 8));
   });
 
   it('beyond retention: a discontinuity event, then every message still kept', async () => {
-    const retaining = await chatServer({ url: `sqlite:${join(directory, 'chat.db')}` }, { messagesPerSecond: 100_000, retainMessages: 100 });
+    const retaining = await chatServer({ url: `sqlite:${join(fixture.directory, 'chat.db')}` }, { messagesPerSecond: 100_000, retainMessages: 100 });
     try {
       const retainingApi = backend(retaining);
       await roomWith(retainingApi, 'g-retain', ['gt-sender', 'gt-reader']);
@@ -146,7 +112,7 @@ describe('chat: gap-free delivery', () => {
         await retainingApi.post('/rooms/g-retain/messages', { sender_id: 'gt-sender', parts: text(`${index}`) });
       }
       const client = chatClient(retaining, 'gt-reader');
-      clients.push(client);
+      fixture.track(client);
       const delivered = new Delivered();
       client.subscribe('g-retain', delivered.hooks(), { after: 20 });
       await delivered.until(() => delivered.last >= 250);

@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, HEADLESS_ARGS } from './helpers/chromium.js';
 import { REPO_ROOT } from './helpers/cli.js';
 import { sdkFor } from './helpers/pusher.js';
 import { APP, startServer, type TestServer } from './helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 /** What the page script leaves on its global object (read inside page.evaluate). */
 interface PageGlobals {
@@ -90,13 +90,7 @@ describe('pusher-js in Chromium without WebSockets', () => {
       executablePath: CHROMIUM,
       headless: true,
       args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
+        ...HEADLESS_ARGS,
       ],
     });
   });
