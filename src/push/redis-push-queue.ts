@@ -7,7 +7,8 @@
  * new job.
  */
 import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
-import { describeTarget, redisOptions, type RedisTarget } from '../config/redis-target.js';
+import { redisOptions, type RedisTarget } from '../config/redis-target.js';
+import { bullmqReadyWithin } from '../webhooks/bullmq-ready.js';
 import type { Logger } from '../shared/logger.js';
 import type { PushJob } from './push-jobs.js';
 import type { PushProcessor } from './push-processor.js';
@@ -65,21 +66,7 @@ export class RedisPushQueue implements PushQueue {
 
   static async open(options: RedisPushQueueOptions): Promise<RedisPushQueue> {
     const queue = new RedisPushQueue(options);
-    const timeoutMs = options.connectTimeoutMs ?? 10_000;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        Promise.all([queue.#queue.waitUntilReady(), queue.#worker.waitUntilReady()]),
-        new Promise((_resolve, reject) => {
-          timer = setTimeout(() => reject(new Error(`Redis (${describeTarget(options.target)}) did not answer within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
-    } catch (error) {
-      await Promise.allSettled([queue.#worker.close(true), queue.#queue.close()]);
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
+    await bullmqReadyWithin(queue.#queue, queue.#worker, options.target, options.connectTimeoutMs ?? 10_000);
     return queue;
   }
 

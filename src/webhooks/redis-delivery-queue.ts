@@ -14,9 +14,10 @@
  * Redis answers again; beyond that, batches are dropped with an error log and counted.
  */
 import { DelayedError, Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
-import { describeTarget, redisOptions, type RedisTarget } from '../config/redis-target.js';
+import { redisOptions, type RedisTarget } from '../config/redis-target.js';
 import type { Logger } from '../shared/logger.js';
 import type { WebhookBatch } from './batch.js';
+import { bullmqReadyWithin } from './bullmq-ready.js';
 import type { DeliveryOutcomes } from './delivery-outcomes.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import { EndpointSlots } from './endpoint-slots.js';
@@ -109,21 +110,7 @@ export class RedisDeliveryQueue implements DeliveryQueue {
   /** Connects; rejects (after releasing everything) when Redis does not answer in time. */
   static async open(options: RedisDeliveryQueueOptions): Promise<RedisDeliveryQueue> {
     const queue = new RedisDeliveryQueue(options);
-    const timeoutMs = options.connectTimeoutMs ?? 10_000;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        Promise.all([queue.#queue.waitUntilReady(), queue.#worker.waitUntilReady()]),
-        new Promise((_resolve, reject) => {
-          timer = setTimeout(() => reject(new Error(`Redis (${describeTarget(options.target)}) did not answer within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
-    } catch (error) {
-      await Promise.allSettled([queue.#worker.close(true), queue.#queue.close()]);
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
+    await bullmqReadyWithin(queue.#queue, queue.#worker, options.target, options.connectTimeoutMs ?? 10_000);
     return queue;
   }
 
