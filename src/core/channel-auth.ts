@@ -20,7 +20,8 @@ function refuse(error: SubscriptionError, detail?: string): Authorization {
   return detail === undefined ? { ok: false, error } : { ok: false, error, detail };
 }
 
-export function authorizeSubscription(connection: Connection, message: SubscribeMessage): Authorization {
+/** `now`: the time tokens are checked against (their expiry). */
+export function authorizeSubscription(connection: Connection, message: SubscribeMessage, now: number): Authorization {
   const { channel, auth, channelData } = message;
   const type = channelType(channel);
 
@@ -37,7 +38,7 @@ export function authorizeSubscription(connection: Connection, message: Subscribe
   const signedInPresence = type.kind === 'presence' && channelData === undefined;
   if (signedInPresence && connection.user === undefined) return refuse(SubscriptionErrors.missingChannelData);
 
-  const check = verifyToken(app, auth, channelStringToSign(socketId, channel, type.kind === 'presence' ? channelData : undefined), connection.context.now());
+  const check = verifyToken(app, auth, channelStringToSign(socketId, channel, type.kind === 'presence' ? channelData : undefined), now);
   if (check === 'wrong-key' || check === 'malformed') {
     return refuse(SubscriptionErrors.invalidKey, `Invalid key in subscription auth data: '${auth.split(':')[0] ?? ''}'`);
   }

@@ -10,12 +10,16 @@ import { allowsClientEvents } from '../protocol/channels.js';
 import { ClientErrors } from '../protocol/errors.js';
 import type { Connection } from './connection.js';
 import { tapClientEvent } from './debug-entries.js';
+import type { EngineContext } from './engine-context.js';
 import { hasWebhooks } from './webhook-sink.js';
 
 type ClientEventMessage = Extract<ClientMessage, { type: 'client-event' }>;
 
-export function handleClientEvent(connection: Connection, message: ClientEventMessage): void {
-  const { app, context, socketId } = connection;
+/** What relaying a client event uses: the publish, its webhook and its debug entry. */
+export type ClientEventServices = Pick<EngineContext, 'webhooks' | 'tap' | 'publish'>;
+
+export function handleClientEvent(services: ClientEventServices, connection: Connection, message: ClientEventMessage): void {
+  const { app, socketId } = connection;
   const { event, channel, data, dataBytes: bytes } = message;
   if (!app.clientEvents) return connection.sendError(ClientErrors.clientEventsDisabled);
   if (event.length > app.maxEventNameLength) return connection.sendError(ClientErrors.eventNameTooLong);
@@ -35,10 +39,10 @@ export function handleClientEvent(connection: Connection, message: ClientEventMe
   const userId = subscription.type.kind === 'presence' ? subscription.member?.userId : undefined;
   connection.counters.clientEvents += 1;
   const publication = { appId: app.id, channel, event, data, userId, exceptSocketId: socketId };
-  context.publish(publication);
-  tapClientEvent(connection, publication);
+  services.publish(publication);
+  tapClientEvent(services.tap, connection, publication);
   if (hasWebhooks(app)) {
-    context.webhooks.emit(app, {
+    services.webhooks.emit(app, {
       name: 'client_event',
       channel,
       event,

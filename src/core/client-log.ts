@@ -16,16 +16,14 @@ function debugEnabled(logger: Logger): boolean {
   return logger.isLevelEnabled('debug');
 }
 
-export function logConnectionOpened(connection: Connection): void {
-  const { logger } = connection.context;
+export function logConnectionOpened(logger: Logger, connection: Connection): void {
   if (!debugEnabled(logger)) return;
   const { socketId, app, transport } = connection;
   logger.debug({ socketId, app: app.id, transport: transport.name, remoteAddress: transport.client.address, scheme: transport.client.scheme }, 'connection opened');
 }
 
 /** `code` and `reason` of the side that closed first (the transport's contract). */
-export function logConnectionClosed(connection: Connection, code: number, reason: string): void {
-  const { logger, now } = connection.context;
+export function logConnectionClosed(logger: Logger, now: () => number, connection: Connection, code: number, reason: string): void {
   if (!debugEnabled(logger)) return;
   const { socketId, app, transport } = connection;
   logger.debug(
@@ -58,22 +56,19 @@ export function logConnectionRefused(logger: Logger, transport: Transport, reaso
   );
 }
 
-export function logSubscribed(connection: Connection, channel: string): void {
-  const { logger } = connection.context;
+export function logSubscribed(logger: Logger, connection: Connection, channel: string): void {
   if (!debugEnabled(logger)) return;
   logger.debug({ socketId: connection.socketId, app: connection.app.id, channel }, 'subscribed');
 }
 
 /** An unsubscribe the client asked for (a closing connection's channels are not logged one by one). */
-export function logUnsubscribed(connection: Connection, channel: string): void {
-  const { logger } = connection.context;
+export function logUnsubscribed(logger: Logger, connection: Connection, channel: string): void {
   if (!debugEnabled(logger)) return;
   logger.debug({ socketId: connection.socketId, app: connection.app.id, channel }, 'unsubscribed');
 }
 
 /** Auth failures read "subscription auth failed"; the other refusals (name, limits, server) "subscription refused". */
-export function logSubscriptionRefused(connection: Connection, channel: string, error: SubscriptionError): void {
-  const { logger } = connection.context;
+export function logSubscriptionRefused(logger: Logger, connection: Connection, channel: string, error: SubscriptionError): void {
   if (!debugEnabled(logger)) return;
   logger.debug(
     { socketId: connection.socketId, app: connection.app.id, channel, error: error.id, reason: error.message },
@@ -82,8 +77,7 @@ export function logSubscriptionRefused(connection: Connection, channel: string, 
 }
 
 /** A `pusher:signin` whose signature does not match. */
-export function logSigninFailed(connection: Connection, error: ClientError, reason: string): void {
-  const { logger } = connection.context;
+export function logSigninFailed(logger: Logger, connection: Connection, error: ClientError, reason: string): void {
   if (!debugEnabled(logger)) return;
   logger.debug({ socketId: connection.socketId, app: connection.app.id, error: error.id, reason }, 'signin auth failed');
 }

@@ -11,12 +11,11 @@
 import type { AppStore } from '../apps/app-store.js';
 import type { NodeMembership, OwnedEntry } from '../cluster/ownership.js';
 import type { Connection } from './connection.js';
-import type { EngineContext } from './engine-context.js';
 import { FailureLog } from '../shared/failure-log.js';
-import { appLookup, reconcile, retire, type LiveConnections } from './reconcile.js';
+import { appLookup, reconcile, retire, type LiveConnections, type ReconcileServices } from './reconcile.js';
 
 export interface UpkeepOptions {
-  readonly context: EngineContext;
+  readonly services: ReconcileServices;
   readonly apps: AppStore;
   readonly membership: NodeMembership;
   /** This node's live connections. */
@@ -50,9 +49,9 @@ export class ClusterUpkeep {
   constructor(options: UpkeepOptions) {
     this.#options = options;
     this.#live = { all: options.connections, get: options.connection, admitting: options.admitting };
-    this.#failures = new FailureLog(options.context.logger, 'cluster upkeep');
+    this.#failures = new FailureLog(options.services.logger, 'cluster upkeep');
     options.membership.onLost(() => {
-      options.context.logger.warn('cluster state lost this node\'s entries; restoring them');
+      options.services.logger.warn('cluster state lost this node\'s entries; restoring them');
       this.#doubted = true;
       this.#kick();
     });
@@ -102,7 +101,7 @@ export class ClusterUpkeep {
 
   /** Reconciling and reaping are independent: one failing does not hold the other back. */
   async #pass(): Promise<void> {
-    const { logger } = this.#options.context;
+    const { logger } = this.#options.services;
     let failure: unknown;
     if (this.#doubted && performance.now() >= this.#calmUntil) {
       this.#doubted = false;
@@ -128,10 +127,10 @@ export class ClusterUpkeep {
   }
 
   async #reconcile(): Promise<void> {
-    const { context, apps, membership } = this.#options;
-    const outcome = await reconcile({ context, apps, membership, live: this.#live });
+    const { services, apps, membership } = this.#options;
+    const outcome = await reconcile({ services, apps, membership, live: this.#live });
     if (outcome.retired > 0 || outcome.reasserted > 0) {
-      context.logger.warn(outcome, 'reconciled this node\'s cluster state with its live connections');
+      services.logger.warn(outcome, 'reconciled this node\'s cluster state with its live connections');
     }
   }
 
@@ -139,7 +138,7 @@ export class ClusterUpkeep {
     const apps = appLookup(this.#options.apps);
     for (const entry of orphans) {
       const app = await apps(entry.appId);
-      if (app !== undefined) await retire(this.#options.context, app, entry);
+      if (app !== undefined) await retire(this.#options.services, app, entry);
     }
   }
 }

@@ -13,10 +13,11 @@ import { Frame } from '../protocol/frame.js';
 import type { Transport, TransportListener } from './transport.js';
 import { handleClientEvent } from './client-events.js';
 import { logConnectionClosed, logConnectionOpened } from './client-log.js';
+import type { ConnectionServices } from './connection-services.js';
 import { tapConnectionClosed, tapConnectionOpened } from './debug-entries.js';
 import type { AppCounters } from './core-counters.js';
-import type { EngineContext } from './engine-context.js';
 import type { Subscriber } from './hub.js';
+import { Inbox, type InboxOwner } from './inbox.js';
 import { handleSignin, releaseSignin, type SignedInUser } from './signin.js';
 import { handleSubscribe, handleUnsubscribe, leaveChannel } from './subscriptions.js';
 import { TokenBucket } from '../shared/token-bucket.js';
@@ -28,49 +29,83 @@ export interface Subscription {
   readonly member: PresenceMember | undefined;
 }
 
-/** Inbound messages queued behind a slow one before the transport is paused. */
-const INBOX_HIGH_WATER = 64;
 const PONG_FRAME = new Frame(PONG_TEXT);
 const PING_FRAME = new Frame(PING_TEXT);
+
+/**
+ * A connection's life, in order; it only moves forward. Whether a message is in flight is the
+ * inbox's own state (inbox.ts): a message may still be settling while the connection closes.
+ */
+const enum ConnectionState {
+  /** Messages are handled; frames are sent. */
+  Open,
+  /** The server closed it (close()); the transport has not reported the close yet. */
+  Closing,
+  /** The transport reported the close: inbound is ignored; in-flight work settles, then release. */
+  Closed,
+  /** Everything it held is released (cluster state, routes, hub); `done` has resolved. */
+  Released,
+}
 
 export class Connection implements Subscriber, TransportListener {
   readonly socketId: string;
   /** The Origin header the client connected with (the debug console shows it). */
   readonly origin: string | undefined;
-  /** Replaced when the app changes while connected (Engine.applyAppChange); the id never changes. */
-  app: App;
   readonly transport: Transport;
-  readonly context: EngineContext;
   /** This connection's app's traffic totals (metrics). */
   readonly counters: AppCounters;
-  /** Confirmed subscriptions, by channel name. */
-  readonly subscriptions = new Map<string, Subscription>();
-  user: SignedInUser | undefined;
   readonly openedAt: number;
-  lastActivityAt: number;
-  /** Set while a server ping awaits any reply. */
-  pingSentAt: number | undefined;
 
-  #busy = false;
-  #inbox: string[] = [];
-  #paused = false;
-  #closing = false;
-  #transportClosed = false;
-  #released = false;
+  readonly #services: ConnectionServices;
+  #app: App;
+  #state = ConnectionState.Open;
+  readonly #inbox: Inbox;
+  /** Confirmed subscriptions, by channel name. */
+  readonly #subscriptions = new Map<string, Subscription>();
+  #user: SignedInUser | undefined;
+  #lastActivityAt: number;
+  #pingSentAt: number | undefined;
   #clientEventBucket: TokenBucket | undefined;
   readonly #done: Promise<void>;
   #resolveDone!: () => void;
 
-  constructor(context: EngineContext, app: App, transport: Transport, socketId: string, origin?: string) {
-    this.context = context;
+  constructor(services: ConnectionServices, app: App, transport: Transport, socketId: string, origin?: string) {
+    this.#services = services;
     this.origin = origin;
-    this.app = app;
+    this.#app = app;
     this.transport = transport;
     this.socketId = socketId;
-    this.counters = context.counters.app(app.id);
-    this.openedAt = context.now();
-    this.lastActivityAt = this.openedAt;
+    this.counters = services.counters.app(app.id);
+    this.openedAt = services.now();
+    this.#lastActivityAt = this.openedAt;
+    this.#inbox = new Inbox(this.#inboxOwner);
     this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
+  }
+
+  // ---- what others read ----------------------------------------------------------------------
+
+  /** Replaced when the app changes while connected (updateApp); the id never changes. */
+  get app(): App {
+    return this.#app;
+  }
+
+  /** Confirmed subscriptions, by channel name; changed only by subscribed() and unsubscribed(). */
+  get subscriptions(): ReadonlyMap<string, Subscription> {
+    return this.#subscriptions;
+  }
+
+  /** The signed-in user, from signedIn() on. */
+  get user(): SignedInUser | undefined {
+    return this.#user;
+  }
+
+  get lastActivityAt(): number {
+    return this.#lastActivityAt;
+  }
+
+  /** Set while a server ping awaits any reply. */
+  get pingSentAt(): number | undefined {
+    return this.#pingSentAt;
   }
 
   /** Resolves once the connection has closed and released all it held. */
@@ -79,7 +114,7 @@ export class Connection implements Subscriber, TransportListener {
   }
 
   get closing(): boolean {
-    return this.#closing || this.#transportClosed || this.transport.closing;
+    return this.#state !== ConnectionState.Open || this.transport.closing;
   }
 
   /**
@@ -87,15 +122,38 @@ export class Connection implements Subscriber, TransportListener {
    * until it settles, `subscriptions` and `user` may not yet match what the state holds.
    */
   get busy(): boolean {
-    return this.#busy;
+    return this.#inbox.busy;
   }
 
+  // ---- transitions ---------------------------------------------------------------------------
+
   start(): void {
+    const { logger, tap, settings } = this.#services;
     this.counters.connectionOpened(this.transport.name);
-    logConnectionOpened(this);
-    tapConnectionOpened(this);
-    this.send(new Frame(encodeConnectionEstablished(this.socketId, this.context.settings.activityTimeoutSeconds)));
+    logConnectionOpened(logger, this);
+    tapConnectionOpened(tap, this);
+    this.send(new Frame(encodeConnectionEstablished(this.socketId, settings.activityTimeoutSeconds)));
     this.transport.attach(this);
+  }
+
+  /** The app was changed while connected (same id): later messages follow its new settings. */
+  updateApp(app: App): void {
+    this.#app = app;
+  }
+
+  /** A subscription confirmed by cluster state (subscriptions.ts). */
+  subscribed(subscription: Subscription): void {
+    this.#subscriptions.set(subscription.channel, subscription);
+  }
+
+  /** A subscription left (by the client, or on release). */
+  unsubscribed(channel: string): void {
+    this.#subscriptions.delete(channel);
+  }
+
+  /** The sign-in completed (signin.ts); a connection signs in at most once. */
+  signedIn(user: SignedInUser): void {
+    this.#user = user;
   }
 
   send(frame: Frame): void {
@@ -110,19 +168,19 @@ export class Connection implements Subscriber, TransportListener {
   /** Closes from the server side: `pusher:error` with the code, then the close frame. */
   close(reason: CloseReason): void {
     if (this.closing) return;
-    this.#closing = true;
+    this.#state = ConnectionState.Closing;
     this.send(new Frame(encodeError(reason.code, reason.message)));
     this.transport.close(reason.code, reason.message);
   }
 
   ping(now: number): void {
-    this.pingSentAt = now;
+    this.#pingSentAt = now;
     this.send(PING_FRAME);
   }
 
   /** Client events allowed right now under the per-connection rate limit. */
   takeClientEventToken(): boolean {
-    this.#clientEventBucket ??= new TokenBucket(this.app.clientEventsPerSecond, 1000, this.context.now);
+    this.#clientEventBucket ??= new TokenBucket(this.#app.clientEventsPerSecond, 1000, this.#services.now);
     return this.#clientEventBucket.take();
   }
 
@@ -131,16 +189,8 @@ export class Connection implements Subscriber, TransportListener {
   onText(text: string): void {
     this.counters.receivedBytes += text.length;
     this.onActivity();
-    if (this.#transportClosed) return;
-    if (this.#busy) {
-      this.#inbox.push(text);
-      if (this.#inbox.length >= INBOX_HIGH_WATER && !this.#paused) {
-        this.#paused = true;
-        this.transport.pause();
-      }
-      return;
-    }
-    this.#process(text);
+    if (this.#state >= ConnectionState.Closed) return;
+    this.#inbox.push(text);
   }
 
   onUnsupported(): void {
@@ -149,52 +199,33 @@ export class Connection implements Subscriber, TransportListener {
   }
 
   onActivity(): void {
-    this.lastActivityAt = this.context.now();
-    this.pingSentAt = undefined;
+    this.#lastActivityAt = this.#services.now();
+    this.#pingSentAt = undefined;
   }
 
   onClose(code: number, reason: string): void {
-    if (this.#transportClosed) return;
-    this.#transportClosed = true;
+    if (this.#state >= ConnectionState.Closed) return;
+    this.#state = ConnectionState.Closed;
+    const { logger, tap, now } = this.#services;
     this.counters.connectionClosed(this.transport.name, code);
-    logConnectionClosed(this, code, reason);
-    tapConnectionClosed(this, code, reason);
+    logConnectionClosed(logger, now, this, code, reason);
+    tapConnectionClosed(tap, this, code, reason);
     if (code === CloseReasons.slowConsumer.code) this.counters.slowConsumerCloses += 1;
-    this.#inbox = [];
-    if (!this.#busy) void this.#release();
+    this.#inbox.clear();
+    if (!this.#inbox.busy) void this.#release();
   }
 
   // ---- inbound processing --------------------------------------------------------------------
 
-  #process(text: string): void {
-    let pending: Promise<void> | undefined;
-    try {
-      pending = this.#dispatch(text);
-    } catch (error) {
-      this.#internalError(error);
-      return;
-    }
-    if (pending === undefined) return;
-    this.#busy = true;
-    pending
-      .catch((error: unknown) => this.#internalError(error))
-      .finally(() => {
-        this.#busy = false;
-        this.#drain();
-      });
-  }
-
-  #drain(): void {
-    while (!this.#busy && this.#inbox.length > 0 && !this.#transportClosed) {
-      this.#process(this.#inbox.shift() as string);
-    }
-    if (this.#busy) return;
-    if (this.#paused) {
-      this.#paused = false;
-      this.transport.resume();
-    }
-    if (this.#transportClosed) void this.#release();
-  }
+  readonly #inboxOwner: InboxOwner = {
+    dispatch: (text) => this.#dispatch(text),
+    failed: (error) => this.#internalError(error),
+    pause: () => this.transport.pause(),
+    resume: () => this.transport.resume(),
+    idle: () => {
+      if (this.#state === ConnectionState.Closed) void this.#release();
+    },
+  };
 
   /** Handles one message; returns a promise only when it must wait on cluster state. */
   #dispatch(text: string): Promise<void> | undefined {
@@ -204,6 +235,7 @@ export class Connection implements Subscriber, TransportListener {
       return undefined;
     }
     const message = parsed.message;
+    const services = this.#services;
     switch (message.type) {
       case 'ping':
         this.send(PONG_FRAME);
@@ -211,35 +243,37 @@ export class Connection implements Subscriber, TransportListener {
       case 'pong':
         return undefined;
       case 'subscribe':
-        return handleSubscribe(this, message);
+        return handleSubscribe(services.subscribe, this, message);
       case 'unsubscribe':
-        return handleUnsubscribe(this, message.channel);
+        return handleUnsubscribe(services.subscribe, this, message.channel);
       case 'signin':
-        return handleSignin(this, message);
+        return handleSignin(services.signin, this, message);
       case 'client-event':
-        handleClientEvent(this, message);
+        handleClientEvent(services.clientEvents, this, message);
         return undefined;
     }
   }
 
   #internalError(error: unknown): void {
-    this.context.logger.error({ err: error, socketId: this.socketId, app: this.app.id }, 'message handling failed');
+    this.#services.logger.error({ err: error, socketId: this.socketId, app: this.#app.id }, 'message handling failed');
     this.sendError(ClientErrors.internal);
   }
 
   /** Leaves every channel, signs out and unregisters; runs once, after in-flight work. */
   async #release(): Promise<void> {
-    if (this.#released) return;
-    this.#released = true;
+    if (this.#state === ConnectionState.Released) return;
+    this.#state = ConnectionState.Released;
+    const services = this.#services;
     try {
-      const leaving = [...this.subscriptions.values()].map((subscription) => leaveChannel(this, subscription));
-      await Promise.all([...leaving, releaseSignin(this)]);
-      const { app, socketId } = this;
-      await this.context.counters.timeStateOperation('connections.remove', () => this.context.state.connections.remove(app.id, socketId));
+      const leaving = [...this.#subscriptions.values()].map((subscription) => leaveChannel(services.subscribe, this, subscription));
+      await Promise.all([...leaving, releaseSignin(services.signin, this)]);
+      const { socketId } = this;
+      const appId = this.#app.id;
+      await services.counters.timeStateOperation('connections.remove', () => services.state.connections.remove(appId, socketId));
     } catch (error) {
-      this.context.logger.error({ err: error, socketId: this.socketId }, 'could not release a closed connection');
+      services.logger.error({ err: error, socketId: this.socketId }, 'could not release a closed connection');
     } finally {
-      this.context.forget(this);
+      services.forget(this);
       this.#resolveDone();
     }
   }

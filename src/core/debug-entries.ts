@@ -7,21 +7,18 @@ import type { Publication } from '../cluster/broker.js';
 import type { Connection } from './connection.js';
 import { truncateData, type DebugTap } from './debug-tap.js';
 
-export function tapConnectionOpened(connection: Connection): void {
-  const { tap } = connection.context;
+export function tapConnectionOpened(tap: DebugTap, connection: Connection): void {
   if (!tap.watches(connection.app.id)) return;
   const { socketId, transport, origin } = connection;
   tap.emit(connection.app.id, { kind: 'connection-opened', socketId, transport: transport.name, origin, address: transport.client.address });
 }
 
-export function tapConnectionClosed(connection: Connection, code: number, reason: string): void {
-  const { tap } = connection.context;
+export function tapConnectionClosed(tap: DebugTap, connection: Connection, code: number, reason: string): void {
   if (!tap.watches(connection.app.id)) return;
   tap.emit(connection.app.id, { kind: 'connection-closed', socketId: connection.socketId, transport: connection.transport.name, code, reason });
 }
 
-export function tapSubscription(connection: Connection, channel: string, kind: 'subscribed' | 'unsubscribed'): void {
-  const { tap } = connection.context;
+export function tapSubscription(tap: DebugTap, connection: Connection, channel: string, kind: 'subscribed' | 'unsubscribed'): void {
   if (!tap.watches(connection.app.id)) return;
   tap.emit(connection.app.id, { kind, socketId: connection.socketId, channel });
 }
@@ -47,8 +44,7 @@ export function tapApiMessages(tap: DebugTap, publications: readonly Publication
   }
 }
 
-export function tapClientEvent(connection: Connection, publication: Publication): void {
-  const { tap } = connection.context;
+export function tapClientEvent(tap: DebugTap, connection: Connection, publication: Publication): void {
   if (!tap.watches(publication.appId)) return;
   const { channel, event, data } = publication;
   tap.emit(publication.appId, { kind: 'client-event', socketId: connection.socketId, channel, event, data: dataText(data) });

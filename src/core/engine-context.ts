@@ -1,4 +1,8 @@
-/** What a Connection may use of its engine: the services, not the engine's own lifecycle. */
+/**
+ * The engine's services, built once by the Engine. Nothing takes the whole of it: a connection and
+ * each of its handlers get the slice they use (connection-services.ts), the state changes and the
+ * reconciliation theirs (StateChangeServices, ReconcileServices).
+ */
 import type { Publication } from '../cluster/broker.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import type { ChannelRoutes } from './channel-routes.js';
@@ -41,7 +45,7 @@ export interface EngineContext {
   readonly logger: Logger;
   readonly now: () => number;
   /** Delivers to this node's subscribers and sends to the other nodes. */
-  publish(publication: Publication): void;
+  readonly publish: (publication: Publication) => void;
   /** Called once when a connection has released everything. */
-  forget(connection: Connection): void;
+  readonly forget: (connection: Connection) => void;
 }

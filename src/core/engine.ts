@@ -20,6 +20,7 @@ import { logConnectionRefused } from './client-log.js';
 import { ClusterNodes } from './cluster-nodes.js';
 import { ClusterUpkeep } from './cluster-upkeep.js';
 import { Connection } from './connection.js';
+import { connectionServices, type ConnectionServices } from './connection-services.js';
 import { CoreCounters } from './core-counters.js';
 import { tapApiMessages } from './debug-entries.js';
 import { DebugTap } from './debug-tap.js';
@@ -72,6 +73,8 @@ export class Engine implements BrokerHandlers {
   /** Socket ids registered (or being registered) in cluster state and not yet in #connections. */
   readonly #admitting = new Set<string>();
   readonly #context: EngineContext;
+  /** The slices of #context every connection and its handlers share (built once). */
+  readonly #connectionServices: ConnectionServices;
   #draining = false;
   #livenessTimer: NodeJS.Timeout | undefined;
   readonly #upkeep: ClusterUpkeep | undefined;
@@ -112,12 +115,13 @@ export class Engine implements BrokerHandlers {
       publish: (publication) => this.publish(publication),
       forget: (connection) => this.#connections.delete(connection.socketId),
     };
+    this.#connectionServices = connectionServices(this.#context);
     const membership = options.state.membership;
     this.#upkeep =
       membership === undefined
         ? undefined
         : new ClusterUpkeep({
-            context: this.#context,
+            services: this.#context,
             apps: options.apps,
             membership,
             connections: () => this.#connections.values(),
@@ -231,7 +235,7 @@ export class Engine implements BrokerHandlers {
       await connections.remove(app.id, socketId);
       return this.#reject(app.key, transport, refusal ?? CloseReasons.appDeleted);
     }
-    const connection = new Connection(this.#context, current, transport, socketId, origin);
+    const connection = new Connection(this.#connectionServices, current, transport, socketId, origin);
     this.#connections.set(socketId, connection);
     connection.start();
   }
@@ -299,7 +303,7 @@ export class Engine implements BrokerHandlers {
       if (connection.app.id !== appId) continue;
       if (app === undefined) connection.close(CloseReasons.appDeleted);
       else if (!app.enabled) connection.close(CloseReasons.appDisabled);
-      else connection.app = app;
+      else connection.updateApp(app);
     }
   }
 

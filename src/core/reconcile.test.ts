@@ -118,7 +118,7 @@ function fixture(): Fixture {
     webhooks: webhookEvents,
     connections,
     admitting,
-    run: () => reconcile({ context, apps, membership: store, live }),
+    run: () => reconcile({ services: context, apps, membership: store, live }),
     join: async (socketId, userId) => {
       await state.connections.add(app.id, socketId, undefined);
       await state.channels.join({ appId: app.id, channel: ROOM, socketId, member: member(userId), transitionDelayMs: 1_000 });

@@ -18,6 +18,12 @@ import type { EngineContext } from './engine-context.js';
 import { leaveState, publishMemberAdded, publishWatchlist, signOutState } from './state-changes.js';
 import { hasWebhooks } from './webhook-sink.js';
 
+/** What retiring and re-asserting entries use: the operations of a connection, and their reports. */
+export type ReconcileServices = Pick<
+  EngineContext,
+  'settings' | 'counters' | 'state' | 'subscriptionCounts' | 'webhooks' | 'tap' | 'logger' | 'publish'
+>;
+
 /** What reconciling reads of a live connection. */
 export type LiveConnection = Pick<Connection, 'app' | 'socketId' | 'subscriptions' | 'user' | 'closing' | 'busy'>;
 
@@ -30,7 +36,7 @@ export interface LiveConnections {
 }
 
 export interface ReconcileOptions {
-  readonly context: EngineContext;
+  readonly services: ReconcileServices;
   readonly apps: AppStore;
   readonly membership: NodeMembership;
   readonly live: LiveConnections;
@@ -50,10 +56,10 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileOut
   for (const entry of stored) {
     const app = await apps(entry.appId);
     if (app === undefined || backed(options.live, entry)) continue;
-    await retire(options.context, app, entry);
+    await retire(options.services, app, entry);
     retired += 1;
   }
-  const reasserted = await reassert(options.context, options.live, new Set(stored.map(encodeOwned)));
+  const reasserted = await reassert(options.services, options.live, new Set(stored.map(encodeOwned)));
   await options.membership.reconciled();
   return { retired, reasserted };
 }
@@ -74,29 +80,29 @@ function backed(live: LiveConnections, entry: OwnedEntry): boolean {
 }
 
 /** Removes one entry through the normal operations, reporting what that changes to the others. */
-export async function retire(context: EngineContext, app: App, entry: OwnedEntry): Promise<void> {
+export async function retire(services: ReconcileServices, app: App, entry: OwnedEntry): Promise<void> {
   switch (entry.kind) {
     case 'subscription':
-      await leaveState(context, app, entry.channel, entry.socketId);
+      await leaveState(services, app, entry.channel, entry.socketId);
       break;
     case 'user':
-      await signOutState(context, app, entry.userId, entry.socketId);
+      await signOutState(services, app, entry.userId, entry.socketId);
       break;
     case 'connection':
-      await context.state.connections.remove(app.id, entry.socketId);
+      await services.state.connections.remove(app.id, entry.socketId);
       break;
   }
 }
 
 /** Adds what the live connections hold and the state lacks; returns how many entries. */
-async function reassert(context: EngineContext, live: LiveConnections, stored: ReadonlySet<string>): Promise<number> {
+async function reassert(services: ReconcileServices, live: LiveConnections, stored: ReadonlySet<string>): Promise<number> {
   let count = 0;
   const has = (entry: OwnedEntry): boolean => stored.has(encodeOwned(entry));
   for (const connection of [...live.all()]) {
     const { app, socketId } = connection;
     if (!connection.closing && !has({ kind: 'connection', appId: app.id, socketId })) {
       // Never refused: the connection was admitted under the quota already.
-      await context.state.connections.add(app.id, socketId, undefined);
+      await services.state.connections.add(app.id, socketId, undefined);
       count += 1;
     }
     for (const subscription of [...connection.subscriptions.values()]) {
@@ -104,28 +110,28 @@ async function reassert(context: EngineContext, live: LiveConnections, stored: R
       if (has({ kind: 'subscription', appId: app.id, channel, socketId })) continue;
       if (connection.closing || connection.subscriptions.get(channel) !== subscription) continue;
       const webhooks = hasWebhooks(app);
-      const result = await context.state.channels.join({
+      const result = await services.state.channels.join({
         appId: app.id,
         channel,
         socketId,
         member,
-        transitionDelayMs: webhooks ? context.settings.transitionDelayMs : undefined,
+        transitionDelayMs: webhooks ? services.settings.transitionDelayMs : undefined,
       });
       count += 1;
       if (!result.ok) continue;
-      if (result.memberAdded && member !== undefined) publishMemberAdded(context, app, channel, member, socketId);
-      if (member === undefined) context.subscriptionCounts.changed(app, channel, result.subscriptionCount);
+      if (result.memberAdded && member !== undefined) publishMemberAdded(services, app, channel, member, socketId);
+      if (member === undefined) services.subscriptionCounts.changed(app, channel, result.subscriptionCount);
       if (webhooks) {
-        if (result.occupied) context.webhooks.emit(app, { name: 'channel_occupied', channel });
+        if (result.occupied) services.webhooks.emit(app, { name: 'channel_occupied', channel });
         if (result.memberAddedReported && member !== undefined) {
-          context.webhooks.emit(app, { name: 'member_added', channel, user_id: String(member.userId) });
+          services.webhooks.emit(app, { name: 'member_added', channel, user_id: String(member.userId) });
         }
       }
     }
     const user = connection.user;
     if (user === undefined || connection.closing || has({ kind: 'user', appId: app.id, userId: user.id, socketId })) continue;
     count += 1;
-    if (await context.state.users.add(app.id, user.id, socketId)) publishWatchlist(context, app, user.id, 'online');
+    if (await services.state.users.add(app.id, user.id, socketId)) publishWatchlist(services, app, user.id, 'online');
   }
   return count;
 }

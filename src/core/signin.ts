@@ -12,9 +12,13 @@ import { isJsonObject, MAX_JSON_DEPTH, nestsDeeperThan, tryParseJson, type JsonV
 import { signinStringToSign, verifyToken } from '../protocol/signatures.js';
 import { logSigninFailed } from './client-log.js';
 import type { Connection } from './connection.js';
+import type { EngineContext } from './engine-context.js';
 import { publishWatchlist, signOutState } from './state-changes.js';
 
 type SigninMessage = Extract<ClientMessage, { type: 'signin' }>;
+
+/** What signing in and out uses: the user's routes, the users' cluster state, watchlist events. */
+export type SigninServices = Pick<EngineContext, 'hub' | 'routes' | 'state' | 'logger' | 'now' | 'publish'>;
 
 export interface SignedInUser {
   readonly id: string;
@@ -25,10 +29,10 @@ export interface SignedInUser {
   readonly watchlist: readonly string[];
 }
 
-export function handleSignin(connection: Connection, message: SigninMessage): Promise<void> | undefined {
+export function handleSignin(services: SigninServices, connection: Connection, message: SigninMessage): Promise<void> | undefined {
   const { app, socketId } = connection;
-  if (verifyToken(app, message.auth, signinStringToSign(socketId, message.userData), connection.context.now()) !== 'valid') {
-    logSigninFailed(connection, ClientErrors.signinInvalid, 'the auth signature does not match user_data');
+  if (verifyToken(app, message.auth, signinStringToSign(socketId, message.userData), services.now()) !== 'valid') {
+    logSigninFailed(services.logger, connection, ClientErrors.signinInvalid, 'the auth signature does not match user_data');
     connection.sendError(ClientErrors.signinInvalid, 'Invalid signin: the auth signature does not match user_data');
     return undefined;
   }
@@ -56,7 +60,7 @@ export function handleSignin(connection: Connection, message: SigninMessage): Pr
   const requested = watchlistOf(parsed['watchlist']);
   const watchlist = app.watchlistEvents ? requested.slice(0, app.maxWatchlistSize) : [];
   const user: SignedInUser = { id, info, userData: message.userData, watchlist };
-  return completeSignin(connection, user, app.watchlistEvents && requested.length > watchlist.length);
+  return completeSignin(services, connection, user, app.watchlistEvents && requested.length > watchlist.length);
 }
 
 /** Distinct valid user ids from `user_data.watchlist`; anything else is ignored. */
@@ -71,19 +75,19 @@ function routedChannels(user: SignedInUser): string[] {
   return [userChannel(user.id), ...user.watchlist.map(watchlistChannel)];
 }
 
-async function completeSignin(connection: Connection, user: SignedInUser, truncated: boolean): Promise<void> {
-  const { app, context, socketId } = connection;
+async function completeSignin(services: SigninServices, connection: Connection, user: SignedInUser, truncated: boolean): Promise<void> {
+  const { app, socketId } = connection;
   const channels = routedChannels(user);
-  const routes = await Promise.allSettled(channels.map((channel) => context.routes.acquire(app.id, channel)));
+  const routes = await Promise.allSettled(channels.map((channel) => services.routes.acquire(app.id, channel)));
   const failed = routes.find((route): route is PromiseRejectedResult => route.status === 'rejected');
   if (failed !== undefined) {
-    for (const channel of channels) context.routes.release(app.id, channel);
-    context.logger.error({ err: failed.reason, app: app.id }, 'broker subscribe failed for a signed-in user');
+    for (const channel of channels) services.routes.release(app.id, channel);
+    services.logger.error({ err: failed.reason, app: app.id }, 'broker subscribe failed for a signed-in user');
     connection.sendError(ClientErrors.internal);
     return;
   }
-  connection.user = user;
-  for (const channel of channels) context.hub.add(app.id, channel, connection);
+  connection.signedIn(user);
+  for (const channel of channels) services.hub.add(app.id, channel, connection);
   connection.send(new Frame(encodeSigninSuccess(user.userData)));
   if (truncated) {
     connection.sendError(
@@ -92,9 +96,9 @@ async function completeSignin(connection: Connection, user: SignedInUser, trunca
     );
   }
 
-  if (await context.state.users.add(app.id, user.id, socketId)) publishWatchlist(context, app, user.id, 'online');
+  if (await services.state.users.add(app.id, user.id, socketId)) publishWatchlist(services, app, user.id, 'online');
   if (user.watchlist.length === 0) return;
-  const online = await context.state.users.online(app.id, user.watchlist);
+  const online = await services.state.users.online(app.id, user.watchlist);
   const onlineSet = new Set(online);
   const offline = user.watchlist.filter((id) => !onlineSet.has(id));
   const events: WatchlistEvent[] = [];
@@ -104,13 +108,13 @@ async function completeSignin(connection: Connection, user: SignedInUser, trunca
 }
 
 /** Stops routing to a closing connection and reports its user offline if it was the last. */
-export async function releaseSignin(connection: Connection): Promise<void> {
+export async function releaseSignin(services: SigninServices, connection: Connection): Promise<void> {
   const user = connection.user;
   if (user === undefined) return;
-  const { app, context, socketId } = connection;
+  const { app, socketId } = connection;
   for (const channel of routedChannels(user)) {
-    context.hub.remove(app.id, channel, connection);
-    context.routes.release(app.id, channel);
+    services.hub.remove(app.id, channel, connection);
+    services.routes.release(app.id, channel);
   }
-  await signOutState(context, app, user.id, socketId);
+  await signOutState(services, app, user.id, socketId);
 }
