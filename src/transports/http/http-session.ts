@@ -59,6 +59,21 @@ export interface HttpSessionOptions {
 
 export type SendResult = 'accepted' | 'backlog';
 
+/**
+ * Where a session stands; it only moves forward, except Open <-> Paused. Sends and inbound
+ * delivery stop at Closing (one integer compare on the send path).
+ */
+const enum SessionState {
+  /** Frames are queued and written; inbound messages go to the listener. */
+  Open,
+  /** Open, with inbound messages held for the listener (pause()) until resume(). */
+  Paused,
+  /** Closed by either side: sends are dropped; a pending close waits for a receive request. */
+  Closing,
+  /** Over: receive requests get the close at once; onFinished has been called. */
+  Finished,
+}
+
 export class HttpSession implements Transport {
   readonly id: string;
   readonly appKey: string;
@@ -67,19 +82,18 @@ export class HttpSession implements Transport {
   readonly client: ClientAddress;
   readonly #options: HttpSessionOptions;
   readonly #limits: HttpSessionLimits;
-  #opened = false;
+  #state = SessionState.Open;
+  /** `o` until the first receive request writes it, then ''. */
+  #openFrame = OPEN_FRAME;
   readonly #queue: FrameQueue;
   #receiver: Receiver | undefined;
   /** Set by a server-side close until it is written. */
   #pendingClose: string | undefined;
-  #closing = false;
-  #finished = false;
   #listener: TransportListener | undefined;
+  /** A close that came before the listener attached; attach() reports it. */
   #closedWith: { code: number; reason: string } | undefined;
-  #listenerTold = false;
   readonly #order: SendOrder<string[]>;
   #inbound: string[] = [];
-  #paused = false;
   /** Streams: the heartbeat interval. Polls: the hold before an empty answer. */
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #graceTimer: NodeJS.Timeout | undefined;
@@ -100,7 +114,7 @@ export class HttpSession implements Transport {
   }
 
   get closing(): boolean {
-    return this.#closing;
+    return this.#state >= SessionState.Closing;
   }
 
   // ---- the client's requests ------------------------------------------------------------------
@@ -114,16 +128,13 @@ export class HttpSession implements Transport {
     this.#order.see(n);
     this.#listener?.onActivity();
     receiver.onGone((gone) => this.#receiverGone(gone));
-    if (this.#finished) {
+    if (this.#state === SessionState.Finished) {
       receiver.finish(this.#pendingClose ?? closeFrame(CloseReasons.sessionEnded.code, CloseReasons.sessionEnded.message));
       return;
     }
     this.#replaceReceiver(receiver);
-    let prefix = '';
-    if (!this.#opened) {
-      this.#opened = true;
-      prefix = OPEN_FRAME;
-    }
+    const prefix = this.#openFrame;
+    this.#openFrame = '';
     if (this.name === 'xhr_streaming') {
       receiver.write(STREAM_PRELUDE + prefix);
       this.#heartbeatTimer = setInterval(() => this.#heartbeat(), this.#limits.heartbeatMs);
@@ -143,7 +154,7 @@ export class HttpSession implements Transport {
   /** An `xhr_send` body (already parsed); `n` restores the client's order. */
   incoming(n: number | undefined, messages: string[]): SendResult {
     this.#listener?.onActivity();
-    if (this.#closing) return 'accepted';
+    if (this.#state >= SessionState.Closing) return 'accepted';
     if (this.#inbound.length + messages.length > this.#limits.maxPendingMessages) return 'backlog';
     if (messages.length === 0) {
       // `[]`: a heartbeat or a ping; its number still counts for the order.
@@ -166,7 +177,7 @@ export class HttpSession implements Transport {
   }
 
   send(frame: Frame): void {
-    if (this.#closing) return;
+    if (this.#state >= SessionState.Closing) return;
     if (!this.#queue.push(frame, this.#receiver?.bufferedBytes ?? 0)) {
       // The reader is too slow: drop what is queued and close so the client reconnects.
       this.#queue.clear();
@@ -176,8 +187,8 @@ export class HttpSession implements Transport {
   }
 
   close(code: number, reason: string): void {
-    if (this.#closing) return;
-    this.#closing = true;
+    if (this.#state >= SessionState.Closing) return;
+    this.#state = SessionState.Closing;
     this.#pendingClose = closeFrame(code, reason);
     this.#inbound = [];
     this.#order.clear();
@@ -186,18 +197,18 @@ export class HttpSession implements Transport {
   }
 
   pause(): void {
-    this.#paused = true;
+    if (this.#state === SessionState.Open) this.#state = SessionState.Paused;
   }
 
   resume(): void {
-    this.#paused = false;
+    if (this.#state === SessionState.Paused) this.#state = SessionState.Open;
     this.#deliverInbound();
   }
 
   /** Shutdown: ends the session now, writing a pending close if a receive request is open. */
   destroy(): void {
-    if (this.#finished) return;
-    if (!this.#closing) {
+    if (this.#state === SessionState.Finished) return;
+    if (this.#state < SessionState.Closing) {
       const { code, message } = CloseReasons.serverShutdown;
       this.close(code, message);
     }
@@ -272,7 +283,7 @@ export class HttpSession implements Transport {
   }
 
   #startGrace(): void {
-    if (this.#graceTimer !== undefined || this.#finished) return;
+    if (this.#graceTimer !== undefined || this.#state === SessionState.Finished) return;
     this.#graceTimer = setTimeout(() => this.#expire(), this.#limits.disconnectGraceMs);
     this.#graceTimer.unref();
   }
@@ -285,8 +296,8 @@ export class HttpSession implements Transport {
   /** No receive request for the grace period: the client is gone. */
   #expire(): void {
     this.#graceTimer = undefined;
-    if (!this.#closing) {
-      this.#closing = true;
+    if (this.#state < SessionState.Closing) {
+      this.#state = SessionState.Closing;
       this.#queue.clear();
       const { code, message } = CloseReasons.sessionEnded;
       this.#tellListener(code, message);
@@ -295,9 +306,8 @@ export class HttpSession implements Transport {
   }
 
   #finish(): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    this.#closing = true;
+    if (this.#state === SessionState.Finished) return;
+    this.#state = SessionState.Finished;
     const receiver = this.#receiver;
     this.#detachReceiver();
     if (receiver !== undefined && this.#pendingClose !== undefined) receiver.finish(this.#pendingClose);
@@ -309,20 +319,22 @@ export class HttpSession implements Transport {
     this.#options.onFinished(this);
   }
 
+  /**
+   * Reports the close to the listener, or keeps it for attach(). Called once: by close() or
+   * #expire(), each only on the way into Closing, and by attach() for a kept close.
+   */
   #tellListener(code: number, reason: string): void {
     if (this.#listener === undefined) {
       this.#closedWith ??= { code, reason };
       return;
     }
-    if (this.#listenerTold) return;
-    this.#listenerTold = true;
     this.#listener.onClose(code, reason);
   }
 
   #deliverInbound(): void {
     const listener = this.#listener;
     if (listener === undefined) return;
-    while (!this.#paused && !this.#closing && this.#inbound.length > 0) {
+    while (this.#state === SessionState.Open && this.#inbound.length > 0) {
       listener.onText(this.#inbound.shift() as string);
     }
   }
