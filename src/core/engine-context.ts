@@ -1,7 +1,7 @@
 /**
  * The engine's services, built once by the Engine. Nothing takes the whole of it: a connection and
  * each of its handlers get the slice they use (connection-services.ts), the state changes and the
- * reconciliation theirs (StateChangeServices, ReconcileServices).
+ * reconciliation theirs (state-changes.ts: LeaveServices, SignOutServices; ReconcileServices).
  */
 import type { Publication } from '../cluster/broker.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
