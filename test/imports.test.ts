@@ -3,6 +3,10 @@
  * the allowed-dependency table below, which is itself checked to have no cycle; src/ never
  * reaches outside itself (no test/helpers from unit tests, no bench/, no scripts/). A new folder
  * in src/ fails here until it has a row. See docs/architecture.md, "Layers".
+ *
+ * Unit tests (the `.test.ts` files in src/) need no running service: nothing they load at run time, directly
+ * or through the modules they import, loads a Redis, NATS or SQL client. Tests that need one
+ * live in test/.
  */
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
@@ -76,6 +80,30 @@ async function importsOf(file: string): Promise<Import[]> {
   }));
 }
 
+/** Client packages of the services the black-box tests use (Redis, NATS, PostgreSQL, MariaDB). */
+const SERVICE_CLIENTS = /^(ioredis|bullmq|pg|mysql2|@nats-io\/[a-z-]+)(\/|$)/;
+
+/** Modules a file loads at run time: every import but `import type` and `export type ... from`. */
+function runtimeImports(file: string, text: string): Import[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest);
+  const typeOnly = new Set<string>();
+  const runtime = new Set<string>();
+  for (const statement of source.statements) {
+    if (!ts.isImportDeclaration(statement) && !ts.isExportDeclaration(statement)) continue;
+    const specifier = statement.moduleSpecifier;
+    if (specifier === undefined || !ts.isStringLiteral(specifier)) continue;
+    const isType = ts.isImportDeclaration(statement) ? statement.importClause?.phaseModifier === ts.SyntaxKind.TypeKeyword : statement.isTypeOnly;
+    (isType ? typeOnly : runtime).add(specifier.text);
+  }
+  // Dynamic imports (and anything the declarations above missed) count as run time.
+  for (const { fileName } of ts.preProcessFile(text, true, true).importedFiles) if (!typeOnly.has(fileName)) runtime.add(fileName);
+  return [...runtime].map((specifier) => ({
+    from: file,
+    specifier,
+    target: specifier.startsWith('.') ? resolve(dirname(file), specifier) : undefined,
+  }));
+}
+
 describe('imports', () => {
   it('the allowed-dependency table has no cycle', () => {
     const done = new Set<string>();
@@ -109,6 +137,30 @@ describe('imports', () => {
       }
     }
     assert.ok(checked > 500, `checked the imports (${String(checked)})`);
+    assert.deepEqual(violations, []);
+  });
+
+  it('unit tests in src/ load no Redis, NATS or SQL client', async () => {
+    const files = await sourceFiles(SRC);
+    const tests = files.filter((file) => file.endsWith('.test.ts'));
+    assert.ok(tests.length > 20, `found the unit tests (${String(tests.length)})`);
+    const texts = new Map(await Promise.all(files.map(async (file) => [file, await readFile(file, 'utf8')] as const)));
+    const violations: string[] = [];
+    for (const test of tests) {
+      // Walk what the test loads at run time; the compiled `.js` specifiers name `.ts` sources.
+      const seen = new Set<string>();
+      const pending = [test];
+      for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+        if (seen.has(file)) continue;
+        seen.add(file);
+        const text = texts.get(file);
+        if (text === undefined) continue;
+        for (const entry of runtimeImports(file, text)) {
+          if (entry.target !== undefined) pending.push(entry.target.replace(/\.js$/, '.ts'));
+          else if (SERVICE_CLIENTS.test(entry.specifier)) violations.push(`${relative(REPO_ROOT, test)} loads ${entry.specifier} (through ${relative(REPO_ROOT, file)}): move it to test/`);
+        }
+      }
+    }
     assert.deepEqual(violations, []);
   });
 });

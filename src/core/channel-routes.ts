@@ -3,6 +3,13 @@
  * match: the broker subscribes when the first local subscriber arrives (everyone joining
  * meanwhile waits for the same attempt) and unsubscribes after the last leaves. A failed
  * subscribe is rolled back, so the next joiner tries again.
+ *
+ * Callers release after a failed acquire too, possibly late (signin.ts waits for all of a user's
+ * channels first), when a new route for the channel may already exist. Those releases are owed
+ * by the failed attempt, not by the new route's holders: they are counted apart (`#owed`) and
+ * paid first, so a route's count never drops below its live holders and it is never
+ * unsubscribed under one. (Releases are interchangeable: paying a debt with a live holder's
+ * release only keeps the route a little longer, until the failed holder's release comes.)
  */
 import type { Broker } from '../cluster/broker.js';
 
@@ -15,6 +22,8 @@ interface Route {
 export class ChannelRoutes {
   readonly #broker: Broker;
   readonly #routes = new Map<string, Route>();
+  /** Per channel, the releases still owed by holders of failed subscribes. */
+  readonly #owed = new Map<string, number>();
   readonly #onError: (error: unknown, appId: string, channel: string) => void;
 
   constructor(broker: Broker, onError: (error: unknown, appId: string, channel: string) => void) {
@@ -32,7 +41,10 @@ export class ChannelRoutes {
     }
     const created: Route = { holders: 1, ready: Promise.resolve() };
     created.ready = this.#broker.subscribe(appId, channel).catch((error: unknown) => {
-      if (this.#routes.get(key) === created) this.#routes.delete(key);
+      if (this.#routes.get(key) === created) {
+        this.#routes.delete(key);
+        this.#owed.set(key, (this.#owed.get(key) ?? 0) + created.holders);
+      }
       throw error;
     });
     this.#routes.set(key, created);
@@ -42,6 +54,12 @@ export class ChannelRoutes {
   /** Gives back one `acquire` (also after a failed one: the count is what matters). */
   release(appId: string, channel: string): void {
     const key = `${appId}\0${channel}`;
+    const owed = this.#owed.get(key);
+    if (owed !== undefined) {
+      if (owed > 1) this.#owed.set(key, owed - 1);
+      else this.#owed.delete(key);
+      return;
+    }
     const route = this.#routes.get(key);
     if (route === undefined) return;
     route.holders -= 1;
