@@ -11,7 +11,13 @@
  * publisher sends (`POST /apps/{id}/events`, signed as the `pusher` SDK signs, 100-byte data),
  * and collection stops once the subscriber has every event. Needs `valgrind` and a build.
  *
- *   node dist/bench/instructions-http.js [--server switchboard|baseline] [--requests N] [--warmup W] [--rounds R]
+ *   node dist/bench/instructions-http.js [--server switchboard|baseline] [--requests N] [--warmup W] [--rounds R] [--keep DIR]
+ *
+ * `--keep DIR` leaves each round's callgrind output in DIR, for `callgrind_annotate` (native
+ * frames only: V8's compiled JavaScript shows as unnamed addresses; see a CPU profile for those).
+ * Timers that run by the second (metrics history, upkeep) run about 50 times more often per
+ * request under valgrind than at full speed, so a round spread over more wall time counts a few
+ * percent more: compare medians of several rounds.
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -34,6 +40,7 @@ interface Settings {
   readonly requests: number;
   readonly warmup: number;
   readonly rounds: number;
+  readonly keep: string | undefined;
 }
 
 function settings(): Settings {
@@ -43,6 +50,7 @@ function settings(): Settings {
       requests: { type: 'string', default: '3000' },
       warmup: { type: 'string', default: '3000' },
       rounds: { type: 'string', default: '3' },
+      keep: { type: 'string' },
     },
   });
   const count = (text: string, name: string): number => {
@@ -51,7 +59,7 @@ function settings(): Settings {
     return value;
   };
   if (values.server !== 'switchboard' && values.server !== 'baseline') throw new Error('--server must be switchboard or baseline');
-  return { server: values.server, requests: count(values.requests, 'requests'), warmup: count(values.warmup, 'warmup'), rounds: count(values.rounds, 'rounds') };
+  return { server: values.server, requests: count(values.requests, 'requests'), warmup: count(values.warmup, 'warmup'), rounds: count(values.rounds, 'rounds'), keep: values.keep };
 }
 
 async function freePort(): Promise<number> {
@@ -113,7 +121,7 @@ function sendAll(connection: HttpConnection, port: number, count: number): Promi
 
 async function countRun(chosen: Settings, folder: string, label: string): Promise<number> {
   const port = await freePort();
-  const outFile = join(folder, `${label}.callgrind`);
+  const outFile = join(chosen.keep ?? folder, `${chosen.server}-${label}.callgrind`);
   const args = await serverArguments(chosen, port, folder, label);
   const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${outFile}`, process.execPath, ...args], {
     stdio: ['ignore', 'ignore', 'ignore'],
