@@ -75,13 +75,20 @@ export async function authenticate(
     sendError(request, response, ApiErrors.appDisabled);
     return undefined;
   }
-  let query: URLSearchParams | undefined;
-  return {
-    app,
-    body,
-    // Parsed only by the handlers that read it (publishes do not).
-    get query() {
-      return (query ??= new URLSearchParams(rawQuery));
-    },
-  };
+  return new Authenticated(app, body, rawQuery);
+}
+
+/** The query is parsed only by the handlers that read it (publishes do not). */
+class Authenticated implements AuthenticatedRequest {
+  #query: URLSearchParams | undefined;
+
+  constructor(
+    readonly app: App,
+    readonly body: Buffer,
+    readonly rawQuery: string,
+  ) {}
+
+  get query(): URLSearchParams {
+    return (this.#query ??= new URLSearchParams(this.rawQuery));
+  }
 }

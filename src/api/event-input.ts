@@ -52,7 +52,8 @@ export function checkEvent(app: App, body: JsonValue, mode: 'single' | 'batch'):
   // The SDKs send a string; any other JSON value is relayed JSON-encoded, so it must serialize.
   if (typeof rawData !== 'string' && nestsDeeperThan(rawData, MAX_JSON_DEPTH)) return fail(ApiErrors.dataTooDeep);
   const data = typeof rawData === 'string' ? rawData : JSON.stringify(rawData);
-  const dataBytes = Buffer.byteLength(data);
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: short data needs no byte count.
+  const dataBytes = data.length * 3 <= app.maxEventDataBytes ? 0 : Buffer.byteLength(data);
   if (dataBytes > app.maxEventDataBytes) {
     return fail(ApiErrors.dataTooLarge, `Event data is ${dataBytes} bytes, over the limit of ${app.maxEventDataBytes}`);
   }

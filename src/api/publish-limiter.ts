@@ -8,6 +8,9 @@ import { TokenBucket } from '../shared/token-bucket.js';
 
 export type LimitDecision = { readonly ok: true } | { readonly ok: false; readonly retryAfterSeconds: number };
 
+/** Shared by every allowed request: the common answer allocates nothing. */
+const ALLOWED: LimitDecision = { ok: true };
+
 export class PublishLimiter {
   readonly #buckets = new Map<string, TokenBucket>();
   readonly #now: () => number;
@@ -18,13 +21,13 @@ export class PublishLimiter {
 
   take(app: App, messages: number): LimitDecision {
     const rate = app.apiEventsPerSecond;
-    if (rate === undefined) return { ok: true };
+    if (rate === undefined) return ALLOWED;
     let bucket = this.#buckets.get(app.id);
     if (bucket === undefined) {
       bucket = new TokenBucket(rate, 1000, this.#now);
       this.#buckets.set(app.id, bucket);
     }
-    if (bucket.take(messages)) return { ok: true };
+    if (bucket.take(messages)) return ALLOWED;
     const waitMs = bucket.waitMs(messages);
     // A request larger than a whole second's allowance never fits; tell the caller to split it.
     return { ok: false, retryAfterSeconds: Number.isFinite(waitMs) ? Math.max(1, Math.ceil(waitMs / 1000)) : 1 };

@@ -45,16 +45,21 @@ function deadlineCheckIntervalMs(requestTimeoutMs: number): number {
   return Math.min(5_000, Math.max(100, Math.floor(requestTimeoutMs / 4)));
 }
 
+/**
+ * The response each connection is writing, so a client error answers only between responses.
+ * Kept on the socket itself (a WeakMap entry per request costs an ephemeron for the collector).
+ */
+const CURRENT_RESPONSE = Symbol('currentResponse');
+type ResponseTracked = Duplex & { [CURRENT_RESPONSE]?: ServerResponse };
+
 /** The server answers https:// and wss:// only, with these credentials (see tls-files.ts). */
 export function createHttpServer(options: HttpServerOptions, tls: SecureContextOptions): HttpsServer;
 export function createHttpServer(options: HttpServerOptions): Server;
 export function createHttpServer(options: HttpServerOptions, tls?: SecureContextOptions): Server {
   const { router, logger } = options;
   const requestTimeoutMs = options.requestTimeoutSeconds * 1000;
-  // The response each connection is writing, so a client error answers only between responses.
-  const responses = new WeakMap<Duplex, ServerResponse>();
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
-    responses.set(request.socket, response);
+    (request.socket as ResponseTracked)[CURRENT_RESPONSE] = response;
     const method = request.method ?? 'GET';
     if (method === 'OPTIONS') {
       request.resume();
@@ -83,7 +88,7 @@ export function createHttpServer(options: HttpServerOptions, tls?: SecureContext
   server.headersTimeout = requestTimeoutMs;
   server.on('upgrade', options.onUpgrade);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    const response = responses.get(socket);
+    const response = (socket as ResponseTracked)[CURRENT_RESPONSE];
     const midResponse = response !== undefined && response.headersSent && !response.writableFinished;
     if (!socket.writable || midResponse) {
       socket.destroy();

@@ -34,13 +34,14 @@ export class Router {
   }
 
   match(method: string, url: string): RouteMatch {
-    const path = url.split('?', 1)[0] ?? '/';
+    const queryStart = url.indexOf('?');
+    const path = queryStart === -1 ? url : url.slice(0, queryStart);
     const found = this.#router.find(method as 'GET', path);
     if (found !== null) {
       const store = found.store as { handler: RouteHandler };
-      const params: Record<string, string> = {};
-      for (const [key, value] of Object.entries(found.params)) if (value !== undefined) params[key] = value;
-      return { kind: 'found', handler: store.handler, params };
+      // find-my-way makes a fresh params object per lookup holding the route's parameters; a value
+      // is undefined only for optional parameters (`:name?`), which no route here declares.
+      return { kind: 'found', handler: store.handler, params: found.params as RouteParams };
     }
     const elsewhere = METHODS.some((other) => other !== method && this.#router.find(other, path) !== null);
     return elsewhere ? { kind: 'wrong-method' } : { kind: 'not-found' };

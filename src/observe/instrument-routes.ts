@@ -15,7 +15,8 @@ export function instrumentRoutes(routes: readonly Route[], observe: RequestObser
     ...route,
     handler: (request, response, params) => {
       const started = performance.now();
-      response.once('close', () => {
+      // 'close' is emitted once per response: a plain listener, no `once` wrapper per request.
+      response.on('close', () => {
         const elapsedMs = performance.now() - started;
         observe(route.path, route.method, response.statusCode, elapsedMs / 1000);
         if (logger?.isLevelEnabled('debug') !== true) return;

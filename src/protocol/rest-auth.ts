@@ -117,7 +117,7 @@ export function verifyRestRequest(
   const prefix = `${request.method.toUpperCase()}\n${request.path}\n`;
   const decoded = canonicalQuery(pairs, 'decoded');
   // Only when something was escaped can the raw form differ (and deserve a second HMAC).
-  const raw = canonicalQuery(pairs, 'raw');
+  const raw = pairs.some((pair) => pair.raw !== pair.decoded) ? canonicalQuery(pairs, 'raw') : decoded;
   for (const secret of verifyingSecrets(app, nowMs)) {
     if (hmacSha256Matches(secret, prefix + decoded, signature)) return { ok: true };
     if (raw !== decoded && hmacSha256Matches(secret, prefix + raw, signature)) return { ok: true };

@@ -2,14 +2,33 @@
  * HMAC-SHA256 signatures (protocol §5): channel authorization, user sign-in and webhooks.
  * Every comparison is constant-time; a malformed token is simply "invalid".
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hash, timingSafeEqual, type KeyObject } from 'node:crypto';
 
-export function hmacSha256Hex(secret: string, message: string | Buffer): string {
-  return createHmac('sha256', secret).update(message).digest('hex');
+/**
+ * Secret keys as KeyObjects, made once per secret: `createHmac` with a string key converts and
+ * copies it on every call, and every signed API request computes at least one HMAC. Bounded: a
+ * process sees few secrets (one per app, two during a rotation); past the bound it starts over.
+ */
+const keyObjects = new Map<string, KeyObject>();
+const MAX_CACHED_KEYS = 10_000;
+
+function secretKey(secret: string): KeyObject {
+  let key = keyObjects.get(secret);
+  if (key === undefined) {
+    if (keyObjects.size >= MAX_CACHED_KEYS) keyObjects.clear();
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    keyObjects.set(secret, key);
+  }
+  return key;
 }
 
+export function hmacSha256Hex(secret: string, message: string | Buffer): string {
+  return createHmac('sha256', secretKey(secret)).update(message).digest('hex');
+}
+
+/** One-shot digest (`crypto.hash`): no Hash object per call. */
 export function md5Hex(body: Buffer | string): string {
-  return createHash('md5').update(body).digest('hex');
+  return hash('md5', body, 'hex');
 }
 
 /**
@@ -18,7 +37,7 @@ export function md5Hex(body: Buffer | string): string {
  */
 export function hmacSha256Matches(secret: string, message: string | Buffer, given: string): boolean {
   if (given.length !== 64 || !/^[0-9a-fA-F]{64}$/.test(given)) return false;
-  return timingSafeEqual(createHmac('sha256', secret).update(message).digest(), Buffer.from(given, 'hex'));
+  return timingSafeEqual(createHmac('sha256', secretKey(secret)).update(message).digest(), Buffer.from(given, 'hex'));
 }
 
 export interface SigningCredentials {
