@@ -5,7 +5,7 @@
  */
 import { AppStoreUnavailableError, type App, type AppStore } from '../apps/app-store.js';
 import { z } from 'zod';
-import type { Broker, BrokerHandlers, Publication } from '../cluster/broker.js';
+import type { Broker, BrokerHandlers, Publication, RemotePublication } from '../cluster/broker.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import { controlKind } from '../cluster/control-kind.js';
 import { ClusterUnavailableError } from '../cluster/unavailable.js';
@@ -278,8 +278,9 @@ export class Engine implements BrokerHandlers {
   }
 
   /** BrokerHandlers: traffic from another node. */
-  onPublication(publication: Publication): void {
-    this.#deliver(publication);
+  onPublication(publication: RemotePublication): void {
+    const delivered = this.hub.deliverRemote(publication);
+    if (delivered > 0) this.counters.app(publication.appId).deliveries += delivered;
   }
 
   /** Local delivery, counted once per publication (not per recipient) to keep fan-out cheap. */
