@@ -30,6 +30,11 @@ export interface Publication {
   readonly userId?: string | number | undefined;
   /** The connection that must not receive it (HTTP API `socket_id`, or the client-event sender). */
   readonly exceptSocketId?: string | undefined;
+  /**
+   * The client frame (publication-frame.ts) once encoded: the publishing node encodes it once,
+   * for its own sockets and for the bus. Absent: encoded from the fields above where needed.
+   */
+  readonly frame?: string | undefined;
 }
 
 /**

@@ -33,11 +33,6 @@ const NEWLINE = '\n';
  * exact text local subscribers receive (publication-frame.ts), data spliced in unparsed.
  */
 export function encodePublication(nodeId: string, publication: Publication): string {
-  return encodePublicationFrame(nodeId, publication, publicationFrame(publication));
-}
-
-/** The same with the frame already encoded (the publishing node encodes it once for both uses). */
-export function encodePublicationFrame(nodeId: string, publication: Publication, frame: string): string {
   const head: WirePublicationHead = {
     v: PUBLICATION_WIRE_VERSION,
     n: nodeId,
@@ -46,7 +41,8 @@ export function encodePublicationFrame(nodeId: string, publication: Publication,
     e: publication.event,
     ...(publication.exceptSocketId === undefined ? {} : { x: publication.exceptSocketId }),
   };
-  return `${JSON.stringify(head)}${NEWLINE}${frame}`;
+  // publicationFrame reuses the frame the publishing node encoded for its own sockets.
+  return `${JSON.stringify(head)}${NEWLINE}${publicationFrame(publication)}`;
 }
 
 function parseWire(text: string): Record<string, unknown> | undefined {
