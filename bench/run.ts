@@ -58,7 +58,15 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     for (const [index, { group, target: spec }] of plan.entries()) {
       progress.context(`[${index + 1}/${plan.length}] ${group.id} · ${spec.name}`);
       progress.phase('starting the server');
-      const nodes = await startNodes(group, spec, { workdir, maxBufferedBytes: options.maxBufferedBytes, profileDir: options.profileDir });
+      let nodes: RunningTarget[];
+      try {
+        nodes = await startNodes(group, spec, { workdir, maxBufferedBytes: options.maxBufferedBytes, profileDir: options.profileDir });
+      } catch (error) {
+        // A server that cannot start (a peer that would not install, a bus that is down) is a
+        // failure of this group on this target; the others still run.
+        failures.push({ group: group.id, target: spec.name, error: error instanceof Error ? error.message : String(error) });
+        continue;
+      }
       const [target] = nodes;
       if (target === undefined) throw new Error('no node started');
       try {
