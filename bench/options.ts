@@ -4,12 +4,17 @@
  * `--duration` grow or shrink it, `--smoke` runs every scenario in seconds with tiny numbers.
  */
 import { parseArgs } from 'node:util';
-import type { TargetSpec } from './servers/targets.js';
+import { PEERS, type TargetSpec } from './servers/targets.js';
 import { soakSizes, type SoakSizes } from './soak-options.js';
 
 export interface Sizes {
   readonly fanoutSmall: number;
   readonly fanoutLarge: number;
+  /** Subscribers of the two-node fan-out (half on each node). */
+  readonly fanoutCluster: number;
+  /** idle-100k: subscribed sockets, and Switchboard's worker processes holding them. */
+  readonly idleHuge: number;
+  readonly idleHugeWorkers: number;
   /** Paced fan-out: deliveries per second (the publish rate is this over the subscribers). */
   readonly pacedDeliveriesPerSecond: number;
   readonly pacedMs: number;
@@ -64,6 +69,10 @@ export const MAX_SOCKETS_PER_PROCESS = 18_000;
 const FULL: Sizes = {
   fanoutSmall: 1_000,
   fanoutLarge: 10_000,
+  fanoutCluster: 2_000,
+  idleHuge: 100_000,
+  // At most 20,000 open files per process here: 100,000 sockets need 6 workers at least.
+  idleHugeWorkers: 8,
   pacedDeliveriesPerSecond: 50_000,
   pacedMs: 10_000,
   saturationMs: 5_000,
@@ -89,6 +98,9 @@ const FULL: Sizes = {
 const SMOKE: Sizes = {
   fanoutSmall: 20,
   fanoutLarge: 50,
+  fanoutCluster: 20,
+  idleHuge: 200,
+  idleHugeWorkers: 2,
   pacedDeliveriesPerSecond: 1_000,
   pacedMs: 400,
   saturationMs: 300,
@@ -120,9 +132,13 @@ load-generator processes, prints a table and writes JSON and an SVG chart.
 Options:
   --smoke               Every scenario in seconds with tiny numbers (no thresholds)
   --scenarios LIST      Comma-separated scenario or group ids (default: all): fanout-1k,
-                        fanout-10k, many-channels, presence-churn, connection-storm,
-                        idle-memory, http-api
+                        fanout-10k, fanout-2node-redis, fanout-2node-nats, many-channels,
+                        presence-churn, connection-storm, idle-memory, http-api; and, only
+                        when named, idle-100k (100,000 sockets on switchboard --workers)
   --targets LIST        Comma-separated: switchboard,baseline,naive (default: all three)
+  --peer NAME           Also install (first time, into bench/.peers/) and measure a peer:
+                        soketi (1.6.1)
+  --workers N           idle-100k: Switchboard worker processes (default 8; at least 6 here)
   --scale FACTOR        Multiply connection counts and rates (default 1)
   --duration SECONDS    Length of each measured phase (default 10; saturation half of it)
   --payload BYTES       Event data size (default 100)
@@ -170,6 +186,8 @@ function scaled(base: Sizes, scale: number, durationSeconds: number | undefined)
     ...base,
     fanoutSmall: count(base.fanoutSmall),
     fanoutLarge: count(base.fanoutLarge),
+    fanoutCluster: count(base.fanoutCluster),
+    idleHuge: count(base.idleHuge),
     pacedDeliveriesPerSecond: count(base.pacedDeliveriesPerSecond),
     manyChannels: count(base.manyChannels),
     targetedRate: count(base.targetedRate),
@@ -226,6 +244,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
       profile: { type: 'string' },
       'max-buffered': { type: 'string' },
       'app-store': { type: 'string' },
+      peer: { type: 'string' },
+      workers: { type: 'string' },
       out: { type: 'string' },
       quiet: { type: 'boolean' },
       soak: { type: 'boolean' },
@@ -248,6 +268,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     ...scaled(base, positive('scale', values.scale, 1), duration),
     payloadBytes: Math.round(positive('payload', values.payload, base.payloadBytes)),
     saturationConcurrency: Math.round(positive('in-flight', values['in-flight'], base.saturationConcurrency)),
+    idleHugeWorkers: Math.round(positive('workers', values.workers, base.idleHugeWorkers)),
   };
 
   const soak =
@@ -272,19 +293,27 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | 'help
     // Beside the config-file Switchboard, so both are measured in the same run.
     targets.splice(targets.findIndex((target) => target.kind === 'switchboard') + 1, 0, { name: 'switchboard-appstore', kind: 'switchboard', appStoreUrl: appStore });
   }
+  for (const peer of list(values.peer)) {
+    const known = PEERS.find((name) => name === peer);
+    if (known === undefined) throw new OptionsError(`unknown peer "${peer}" (${PEERS.join(', ')})`);
+    targets.push({ name: known, kind: 'peer', peer: known });
+  }
   const external = externalTarget(values);
   if (external !== undefined) targets.push(external);
 
-  const largest = soak?.connections ?? Math.max(sizes.fanoutLarge, sizes.manyChannels, sizes.idleLarge, sizes.storm);
+  const only = list(values.scenarios);
+  const huge = only.some((id) => id.startsWith('idle-100k')) ? sizes.idleHuge : 0;
+  const largest = soak?.connections ?? Math.max(sizes.fanoutLarge, sizes.manyChannels, sizes.idleLarge, sizes.storm, huge);
   const processes = Math.max(
-    positive('processes', values.processes, smoke ? 2 : Math.max(3, Math.ceil(largest / 5_000))),
+    // 5,000 sockets each by default; idle-100k's sockets only wait, so 15,000 each (7 processes).
+    positive('processes', values.processes, smoke ? 2 : Math.max(3, Math.ceil(largest / (huge > 0 ? 15_000 : 5_000)))),
     Math.ceil(largest / MAX_SOCKETS_PER_PROCESS),
   );
   return {
     sizes,
     smoke,
     targets,
-    only: list(values.scenarios),
+    only,
     outDir: values.out,
     subscriberProcesses: Math.round(processes),
     publisherProcesses: smoke ? 1 : 2,

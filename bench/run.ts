@@ -11,9 +11,32 @@ import { Progress } from './progress.js';
 import { addRatios, checkTargets, medians, type BenchResult } from './report/results.js';
 import { closeAll } from './scenarios/fleet.js';
 import { scenarioGroups } from './scenarios/index.js';
-import type { ScenarioRun } from './scenarios/scenario.js';
+import type { ScenarioGroup, ScenarioRun } from './scenarios/scenario.js';
 import { soakGroup } from './scenarios/soak.js';
-import { startTarget } from './servers/targets.js';
+import { startTarget, type ClusterBus, type LaunchOptions, type RunningTarget, type TargetSpec } from './servers/targets.js';
+
+/**
+ * The group's nodes of one target: one, or `cluster.nodes` on a bus with a prefix of their own;
+ * Switchboard with `workers` is one `switchboard start --workers N` on a bus. External servers are
+ * one node, as given.
+ */
+async function startNodes(group: ScenarioGroup, spec: TargetSpec, launch: LaunchOptions): Promise<RunningTarget[]> {
+  const prefix = `bench-${process.pid}-${Date.now()}`;
+  if (group.workers !== undefined && spec.kind === 'switchboard') {
+    const bus: ClusterBus = { driver: group.workers.driver, prefix, nodes: group.workers.count };
+    return [await startTarget(spec, { ...launch, bus, workers: group.workers.count })];
+  }
+  if (group.cluster === undefined || spec.kind === 'external') return [await startTarget(spec, launch)];
+  const bus: ClusterBus = { driver: group.cluster.driver, prefix, nodes: group.cluster.nodes };
+  const nodes: RunningTarget[] = [];
+  try {
+    for (let index = 0; index < group.cluster.nodes; index += 1) nodes.push(await startTarget(spec, { ...launch, bus }));
+  } catch (error) {
+    await Promise.all(nodes.map((node) => node.stop()));
+    throw error;
+  }
+  return nodes;
+}
 
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
   const startedAt = new Date();
@@ -21,9 +44,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const progress = new Progress(options.progress);
   // The soak run is on its own: it takes half an hour and measures something else (drift).
   const candidates = options.soak === undefined ? scenarioGroups(options.sizes) : [soakGroup(options.soak, options.sizes.payloadBytes)];
-  const groups = candidates.filter(
-    (group) => options.only.length === 0 || options.only.includes(group.id) || group.scenarios.some((scenario) => options.only.includes(scenario.id)),
-  );
+  const named = (group: ScenarioGroup): boolean => options.only.includes(group.id) || group.scenarios.some((scenario) => options.only.includes(scenario.id));
+  const groups = candidates.filter((group) => (options.only.length === 0 && group.optIn !== true) || named(group));
   if (groups.length === 0) throw new Error(`no scenario matches ${options.only.join(', ')}`);
   // Targets take turns within each repetition, so that drifting load on the machine falls on all.
   const once = groups.flatMap((group) => options.targets.filter((target) => group.kinds.includes(target.kind)).map((target) => ({ group, target })));
@@ -36,15 +58,25 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     for (const [index, { group, target: spec }] of plan.entries()) {
       progress.context(`[${index + 1}/${plan.length}] ${group.id} · ${spec.name}`);
       progress.phase('starting the server');
-      const target = await startTarget(spec, { workdir, maxBufferedBytes: options.maxBufferedBytes, profileDir: options.profileDir });
+      let nodes: RunningTarget[];
       try {
-        runs.push(...(await group.run({ pool, sizes: options.sizes, progress }, target)));
+        nodes = await startNodes(group, spec, { workdir, maxBufferedBytes: options.maxBufferedBytes, profileDir: options.profileDir });
+      } catch (error) {
+        // A server that cannot start (a peer that would not install, a bus that is down) is a
+        // failure of this group on this target; the others still run.
+        failures.push({ group: group.id, target: spec.name, error: error instanceof Error ? error.message : String(error) });
+        continue;
+      }
+      const [target] = nodes;
+      if (target === undefined) throw new Error('no node started');
+      try {
+        runs.push(...(await group.run({ pool, sizes: options.sizes, progress, nodes }, target)));
       } catch (error) {
         failures.push({ group: group.id, target: spec.name, error: error instanceof Error ? error.message : String(error) });
         await closeAll(pool).catch(() => undefined);
       } finally {
         progress.phase('stopping the server');
-        await target.stop();
+        await Promise.all(nodes.map((node) => node.stop()));
       }
     }
   } finally {

@@ -17,6 +17,10 @@ const SCENARIOS = [
   'fanout-1k-saturation',
   'fanout-10k-paced',
   'fanout-10k-saturation',
+  'fanout-2node-redis-paced',
+  'fanout-2node-redis-saturation',
+  'fanout-2node-nats-paced',
+  'fanout-2node-nats-saturation',
   'many-channels',
   'presence-churn',
   'connection-storm',
@@ -42,16 +46,22 @@ describe('benchmark smoke run', () => {
       const ids = result.scenarios.map((scenario) => scenario.id);
       for (const expected of SCENARIOS) assert.ok(ids.some((id) => id.startsWith(expected)), `${expected} missing from ${ids.join(', ')}`);
       assert.equal(ids.filter((id) => id.startsWith('idle-memory-')).length, 2);
+      assert.ok(!ids.some((id) => id.startsWith('idle-100k')), 'the opt-in scenario runs only when named');
+      // Two nodes on a bus: Switchboard alone (the baseline has no bus), each node's CPU measured.
+      const twoNode = (id: string): boolean => id.startsWith('fanout-2node-');
       for (const scenario of result.scenarios) {
         const targets = result.runs.filter((run) => run.scenario === scenario.id).map((run) => run.target).sort();
-        const expected = scenario.id.startsWith('fanout-') ? ['baseline', 'naive', 'switchboard'] : ['baseline', 'switchboard'];
+        const expected = twoNode(scenario.id) ? ['switchboard'] : scenario.id.startsWith('fanout-') ? ['baseline', 'naive', 'switchboard'] : ['baseline', 'switchboard'];
         assert.deepEqual(targets, expected, scenario.id);
+      }
+      for (const run of result.runs.filter((entry) => twoNode(entry.scenario))) {
+        assert.ok(run.metrics['cpuPublishingNodePerMillion'] !== null && run.metrics['cpuOtherNodePerMillion'] !== null, run.scenario);
       }
       for (const run of result.runs) {
         const where = `${run.scenario} on ${run.target}: ${run.samples.join('; ')}`;
         assert.equal(run.lost, 0, where);
         assert.equal(run.errors, 0, where);
-        if (run.target !== 'baseline') assert.ok(run.ratios !== undefined, where);
+        if (run.target !== 'baseline' && !twoNode(run.scenario)) assert.ok(run.ratios !== undefined, where);
       }
       const delivered = result.runs.filter((run) => run.metrics['deliveries'] !== undefined);
       assert.ok(delivered.every((run) => (run.metrics['deliveries'] ?? 0) > 0 && run.metrics['cpuSecondsPerMillion'] !== null));

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { brokerContract } from '../src/cluster/broker.contract.js';
-import type { BrokerHandlers, Publication } from '../src/cluster/broker.js';
+import type { BrokerHandlers, Publication, RemotePublication } from '../src/cluster/broker.js';
+import { publicationFrame } from '../src/cluster/publication-frame.js';
 import { NatsBroker } from '../src/cluster/nats/nats-broker.js';
 import { silentLogger } from '../src/shared/logger.js';
 import { RawJson } from '../src/protocol/raw-json.js';
@@ -20,10 +21,10 @@ const ARRIVAL_TIMEOUT_MS = 10_000;
 
 /** Collects what a broker hands to its node, and waits for it. */
 class Inbox implements BrokerHandlers {
-  readonly publications: Publication[] = [];
+  readonly publications: RemotePublication[] = [];
   #waiters: (() => void)[] = [];
 
-  onPublication(publication: Publication): void {
+  onPublication(publication: RemotePublication): void {
     this.publications.push(publication);
     this.#wake();
   }
@@ -35,7 +36,7 @@ class Inbox implements BrokerHandlers {
   }
 
   /** Resolves once a publication of `event` has arrived. */
-  publication(event: string): Promise<Publication> {
+  publication(event: string): Promise<RemotePublication> {
     return this.#first(() => this.publications.find((publication) => publication.event === event), `publication ${event}`);
   }
 
@@ -103,7 +104,8 @@ describe('NATS broker', () => {
     await b.subscribe(APP, channel);
     const sent = publication(channel, 'hello', { data: new RawJson('{"n":1}'), userId: 7, exceptSocketId: '1.2' });
     await a.publish(sent);
-    assert.deepEqual(await inboxB.publication('hello'), sent);
+    const { appId, event, exceptSocketId } = sent;
+    assert.deepEqual(await inboxB.publication('hello'), { appId, channel, event, exceptSocketId, frame: publicationFrame(sent) });
     await b.publish(publication(channel, 'marker-1'));
     await inboxA.publication('marker-1');
     assert.deepEqual(inboxA.events(), ['marker-1'], 'a node never receives its own publication');

@@ -18,6 +18,8 @@ interface Framing {
   readonly status: number;
   readonly contentLength: number | undefined;
   readonly chunked: boolean;
+  /** `Connection: close`: the server ends the connection after this response. */
+  readonly close: boolean;
 }
 
 function parseHead(buffer: Buffer, headerEnd: number): Framing {
@@ -29,6 +31,7 @@ function parseHead(buffer: Buffer, headerEnd: number): Framing {
     status,
     contentLength: length?.[1] === undefined ? undefined : Number(length[1]),
     chunked: /\r\ntransfer-encoding:\s*chunked/i.test(head),
+    close: /\r\nconnection:\s*close/i.test(head),
   };
 }
 
@@ -110,8 +113,24 @@ export class HttpConnection {
     }
     const detail = framing.status === 200 ? undefined : this.#buffer.toString('utf8', bodyStart, Math.min(end, bodyStart + 200));
     this.#buffer = end === this.#buffer.length ? Buffer.alloc(0) : this.#buffer.subarray(end);
+    // A server that answers `Connection: close` (soketi does on every API request) gets a new
+    // connection for the next request, as any HTTP client opens one; its close is not an error.
+    if (framing.close) this.#retire();
     const callback = this.#callback;
     this.#callback = undefined;
     callback?.(framing.status, detail);
+  }
+
+  /** Forgets the current socket without reporting its close. */
+  #retire(): void {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    this.#buffer = Buffer.alloc(0);
+    if (socket === undefined) return;
+    socket.removeAllListeners('data');
+    socket.removeAllListeners('close');
+    socket.removeAllListeners('error');
+    socket.on('error', () => undefined);
+    socket.destroy();
   }
 }

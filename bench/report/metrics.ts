@@ -44,6 +44,10 @@ export const METRICS: Readonly<Record<string, MetricInfo>> = {
   heapGrowthPercent: { label: 'heap growth %', unit: '%', better: 'lower', digits: 2 },
   rssEndMiB: { label: 'RSS end MiB', unit: 'MiB', better: 'lower', digits: 1 },
   heapEndMiB: { label: 'heap end MiB', unit: 'MiB', better: 'lower', digits: 1 },
+  cpuPublishingNodePerMillion: { label: 'CPU s/1M, publishing node', unit: 's', better: 'lower', digits: 2 },
+  cpuOtherNodePerMillion: { label: 'CPU s/1M, other node', unit: 's', better: 'lower', digits: 2 },
+  connectSeconds: { label: 'connect s', unit: 's', better: 'lower', digits: 1 },
+  processes: { label: 'server processes', unit: '', better: 'lower', digits: 0 },
   churnCyclesPerSecond: { label: 'churn cycles/s', unit: '/s', better: 'higher', digits: 1 },
 };
 

@@ -28,7 +28,7 @@ export function connectionStormGroup(sizes: Sizes): ScenarioGroup {
         columns: ['connectionsPerSecond', 'cpuMicrosPerConnection', 'handshakeP50Ms', 'handshakeP99Ms', 'generatorCores', 'otherCores'],
       },
     ],
-    kinds: ['baseline', 'switchboard', 'external'],
+    kinds: ['baseline', 'switchboard', 'peer', 'external'],
     async run(context: ScenarioContext, target: RunningTarget): Promise<ScenarioRun[]> {
       const { pool, progress } = context;
       progress.phase(`opening ${sizes.storm} connections`);

@@ -4,7 +4,7 @@
  */
 import type { Endpoint, PublishRequest } from '../generator/protocol.js';
 import type { RunningTarget } from '../servers/targets.js';
-import { drain, loadMetrics, Meter, per, resetAll } from './fleet.js';
+import { drain, loadMetrics, Meter, per, resetAll, serverPids } from './fleet.js';
 import type { ScenarioContext, ScenarioRun } from './scenario.js';
 
 export const DELIVERY_COLUMNS = [
@@ -31,6 +31,8 @@ export interface DeliveryPhase {
   /** Connections that failed to open or subscribe (counted as errors). */
   readonly failedOpens: number;
   readonly samples: readonly string[];
+  /** The server processes whose CPU counts (default: the target's, serverPids). */
+  readonly pids?: readonly number[];
 }
 
 export async function measureDelivery(context: ScenarioContext, target: RunningTarget, phase: DeliveryPhase): Promise<ScenarioRun> {
@@ -39,7 +41,7 @@ export async function measureDelivery(context: ScenarioContext, target: RunningT
   if (publisher === undefined) throw new Error('no publisher process');
   await resetAll(pool);
   progress.phase(phase.mode === 'paced' ? `publishing ${phase.rate}/s for ${phase.durationMs / 1000} s` : `publishing at saturation for ${phase.durationMs / 1000} s`);
-  const meter = new Meter(target.pid, pool);
+  const meter = new Meter(phase.pids ?? serverPids(target), pool);
   const endpoint: Endpoint = target.endpoint;
   const published = await publisher.call({
     type: 'publish',

@@ -51,7 +51,7 @@ export function fanoutGroup(id: string, subscribers: (sizes: Sizes) => number, s
   return {
     id,
     scenarios,
-    kinds: ['baseline', 'switchboard', 'naive', 'external'],
+    kinds: ['baseline', 'switchboard', 'naive', 'peer', 'external'],
     async run(context: ScenarioContext, target: RunningTarget): Promise<ScenarioRun[]> {
       context.progress.phase(`connecting ${count} subscribers`);
       const opened = await openAll(context.pool, target.endpoint, count, { prefix: CHANNEL, naming: 'shared' }, sizes.openConcurrency);

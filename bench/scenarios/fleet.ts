@@ -4,6 +4,7 @@
  */
 import type { Endpoint, OpenResult, SubscribeSpec, WorkerStats } from '../generator/protocol.js';
 import type { GeneratorPool } from '../generator/pool.js';
+import type { RunningTarget } from '../servers/targets.js';
 import { Histogram, round } from '../stats/histogram.js';
 import { machineCpuSeconds, processCpuSeconds, processWriteCalls } from '../stats/proc.js';
 
@@ -136,9 +137,27 @@ export interface Measured {
   readonly otherCores: number;
 }
 
-/** CPU of the server, the generator and the rest of the machine over one measured phase. */
+/** The processes serving a target: all of them when it has several (workers), else its pid. */
+export function serverPids(target: RunningTarget): readonly number[] {
+  return target.pids?.() ?? (target.pid === undefined ? [] : [target.pid]);
+}
+
+/** User + system CPU seconds of these processes together; undefined when none can be read. */
+export function totalCpuSeconds(pids: readonly number[]): number | undefined {
+  return sumKnown(pids.map(processCpuSeconds));
+}
+
+function sumKnown(values: readonly (number | undefined)[]): number | undefined {
+  const known = values.filter((value): value is number => value !== undefined);
+  return known.length === 0 ? undefined : sum(known);
+}
+
+/**
+ * CPU of the server, the generator and the rest of the machine over one measured phase. The
+ * server is one process or several (a multi-node scenario, workers), summed.
+ */
 export class Meter {
-  readonly #pid: number | undefined;
+  readonly #pid: readonly number[] | undefined;
   readonly #pool: GeneratorPool;
   readonly #startedAt = process.hrtime.bigint();
   readonly #server: number | undefined;
@@ -147,20 +166,20 @@ export class Meter {
   readonly #machine: number;
   readonly #self = process.cpuUsage();
 
-  constructor(pid: number | undefined, pool: GeneratorPool) {
-    this.#pid = pid;
+  constructor(pid: number | readonly number[] | undefined, pool: GeneratorPool) {
+    this.#pid = pid === undefined ? undefined : typeof pid === 'number' ? [pid] : pid;
     this.#pool = pool;
-    this.#server = pid === undefined ? undefined : processCpuSeconds(pid);
-    this.#writes = pid === undefined ? undefined : processWriteCalls(pid);
+    this.#server = this.#pid === undefined ? undefined : totalCpuSeconds(this.#pid);
+    this.#writes = this.#pid === undefined ? undefined : sumKnown(this.#pid.map(processWriteCalls));
     this.#generator = pool.cpuSeconds();
     this.#machine = machineCpuSeconds().busy;
   }
 
   stop(): Measured {
     const wallSeconds = Number(process.hrtime.bigint() - this.#startedAt) / 1e9;
-    const serverNow = this.#pid === undefined ? undefined : processCpuSeconds(this.#pid);
+    const serverNow = this.#pid === undefined ? undefined : totalCpuSeconds(this.#pid);
     const server = serverNow === undefined || this.#server === undefined ? null : serverNow - this.#server;
-    const writesNow = this.#pid === undefined ? undefined : processWriteCalls(this.#pid);
+    const writesNow = this.#pid === undefined ? undefined : sumKnown(this.#pid.map(processWriteCalls));
     const writes = writesNow === undefined || this.#writes === undefined ? null : writesNow - this.#writes;
     const generator = this.#pool.cpuSeconds() - this.#generator;
     const self = process.cpuUsage(this.#self);

@@ -33,7 +33,7 @@ export function httpApiGroup(sizes: Sizes): ScenarioGroup {
         columns: ['requestsPerSecond', 'cpuMicrosPerRequest', 'p50Ms', 'p99Ms', 'lost', 'generatorCores', 'otherCores'],
       },
     ],
-    kinds: ['baseline', 'switchboard', 'external'],
+    kinds: ['baseline', 'switchboard', 'peer', 'external'],
     async run(context: ScenarioContext, target: RunningTarget): Promise<ScenarioRun[]> {
       const { pool, progress } = context;
       progress.phase('connecting the subscriber');

@@ -42,7 +42,7 @@ export function idleMemoryGroup(sizes: Sizes): ScenarioGroup {
       },
       columns: ['bytesPerSocket', 'marginalBytesPerSocket', 'rssMiB'],
     })),
-    kinds: ['baseline', 'switchboard', 'external'],
+    kinds: ['baseline', 'switchboard', 'peer', 'external'],
     async run(context: ScenarioContext, target: RunningTarget): Promise<ScenarioRun[]> {
       const { pool, progress } = context;
       progress.phase('reading memory before connecting');

@@ -33,7 +33,7 @@ export function manyChannelsGroup(sizes: Sizes): ScenarioGroup {
         columns: DELIVERY_COLUMNS,
       },
     ],
-    kinds: ['baseline', 'switchboard', 'external'],
+    kinds: ['baseline', 'switchboard', 'peer', 'external'],
     async run(context: ScenarioContext, target: RunningTarget): Promise<ScenarioRun[]> {
       context.progress.phase(`connecting ${count} sockets to private channels`);
       const opened = await openAll(context.pool, target.endpoint, count, { prefix: PREFIX, naming: 'per-connection' }, sizes.openConcurrency);

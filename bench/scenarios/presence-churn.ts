@@ -37,7 +37,7 @@ export function presenceChurnGroup(sizes: Sizes): ScenarioGroup {
         columns: ['cyclesPerSecond', 'cpuMsPerCycle', 'joinP50Ms', 'joinP99Ms', 'memberEventsPerSecond', 'generatorCores', 'otherCores'],
       },
     ],
-    kinds: ['baseline', 'switchboard', 'external'],
+    kinds: ['baseline', 'switchboard', 'peer', 'external'],
     async run(context: ScenarioContext, target: RunningTarget): Promise<ScenarioRun[]> {
       const { pool, progress } = context;
       progress.phase(`joining ${stable} stable members`);

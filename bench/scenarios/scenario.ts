@@ -63,6 +63,8 @@ export interface ScenarioContext {
   readonly pool: GeneratorPool;
   readonly sizes: Sizes;
   readonly progress: Progress;
+  /** Every node started for this run of the group; the first is the `target` run is given. */
+  readonly nodes: readonly RunningTarget[];
 }
 
 export interface ScenarioGroup {
@@ -70,5 +72,11 @@ export interface ScenarioGroup {
   readonly scenarios: readonly ScenarioInfo[];
   /** The kinds of target it runs against (the naive variant only where delivery is measured). */
   readonly kinds: readonly TargetKind[];
+  /** Several nodes of each target on a bus of the machine (default: one node, no bus). */
+  readonly cluster?: { readonly driver: 'redis' | 'nats'; readonly nodes: number };
+  /** Switchboard as `switchboard start --workers N` on a bus (other targets: one process). */
+  readonly workers?: { readonly driver: 'redis' | 'nats'; readonly count: number };
+  /** Runs only when named in --scenarios (too long or too large for the default run). */
+  readonly optIn?: boolean;
   run(context: ScenarioContext, target: RunningTarget): Promise<ScenarioRun[]>;
 }

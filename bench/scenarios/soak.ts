@@ -139,7 +139,7 @@ export function soakGroup(soak: SoakSizes, payloadBytes: number): ScenarioGroup 
         columns: SOAK_COLUMNS,
       },
     ],
-    kinds: ['switchboard', 'baseline', 'external'],
+    kinds: ['switchboard', 'baseline', 'peer', 'external'],
     async run(context: ScenarioContext, target: RunningTarget): Promise<ScenarioRun[]> {
       const { pool, progress, sizes } = context;
       const publisher = pool.publishers[0];

@@ -1,7 +1,10 @@
 /**
  * The servers a benchmark run measures. `switchboard`, `baseline` and `naive` are started here,
- * fresh for every scenario, each in its own process; `external` is any Pusher-compatible server
- * given by URL, app id, key and secret (its CPU and memory are read when its pid is given).
+ * fresh for every scenario, each in its own process; `peer` is another Pusher-compatible server
+ * the benchmark installs and starts the same way (`--peer soketi`, servers/soketi.ts); `external`
+ * is any Pusher-compatible server given by URL, app id, key and secret (its CPU and memory are
+ * read when its pid is given). A scenario may ask for several nodes on a bus (Redis or NATS) or
+ * for Switchboard's `--workers`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -10,8 +13,25 @@ import { fileURLToPath } from 'node:url';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { Endpoint } from '../generator/protocol.js';
 import type { HeapReading, ServerChildMessage, ServerChildRequest } from './child-ipc.js';
+import { startSoketi } from './soketi.js';
+import { freePort, spawnServer } from './spawned.js';
 
-export type TargetKind = 'switchboard' | 'baseline' | 'naive' | 'external';
+export type TargetKind = 'switchboard' | 'baseline' | 'naive' | 'peer' | 'external';
+
+/** Peers `--peer` can install and start. */
+export const PEERS = ['soketi'] as const;
+export type PeerName = (typeof PEERS)[number];
+
+/** The bus the nodes of a multi-node scenario share, on the machine's Redis or NATS. */
+export interface ClusterBus {
+  readonly driver: 'redis' | 'nats';
+  /** Key prefix / subject prefix of this run, so runs never see each other's traffic. */
+  readonly prefix: string;
+  readonly nodes: number;
+}
+
+export const BUS_REDIS_URL = 'redis://127.0.0.1:6379';
+export const BUS_NATS_SERVERS = ['127.0.0.1:4222'];
 
 export interface TargetSpec {
   readonly name: string;
@@ -22,6 +42,8 @@ export interface TargetSpec {
   readonly pid?: number;
   /** Switchboard only: serve the apps from this database (appStore.url) instead of the config file. */
   readonly appStoreUrl?: string;
+  /** Peers: which one. */
+  readonly peer?: PeerName;
 }
 
 export interface RunningTarget {
@@ -29,6 +51,8 @@ export interface RunningTarget {
   readonly endpoint: Endpoint;
   /** Undefined when the process cannot be observed (an external server without --pid). */
   readonly pid: number | undefined;
+  /** Every process serving (a primary and its workers); absent: `pid` alone. */
+  pids?(): readonly number[];
   /**
    * Full garbage collection before memory is read, answered with the heap in use after it;
    * undefined when the server cannot be asked (an external server).
@@ -53,9 +77,10 @@ export const BENCH_APP_STORE_TABLE = 'switchboard_bench_apps';
  * Limits raised so that no scenario hits them: the benchmark measures speed, not quotas. With
  * `appStoreUrl`, the app lives in that database (inserted from this config when absent).
  */
-export function switchboardConfig(maxBufferedBytes: number, appStoreUrl?: string): ConfigInput {
+export function switchboardConfig(maxBufferedBytes: number, appStoreUrl?: string, bus?: ClusterBus): ConfigInput {
   return {
     ...(appStoreUrl === undefined ? {} : { appStore: { url: appStoreUrl, table: BENCH_APP_STORE_TABLE } }),
+    ...(bus === undefined ? {} : bus.driver === 'redis' ? { redis: { url: BUS_REDIS_URL, keyPrefix: bus.prefix } } : { nats: { servers: BUS_NATS_SERVERS, prefix: bus.prefix } }),
     host: '127.0.0.1',
     port: 0,
     shutdownGracePeriod: 5,
@@ -128,6 +153,10 @@ export interface LaunchOptions {
   readonly workdir: string;
   readonly maxBufferedBytes: number;
   readonly profileDir: string | undefined;
+  /** The bus of a multi-node scenario (every node of it is started with the same one). */
+  readonly bus?: ClusterBus;
+  /** Switchboard only: `switchboard start --workers N` (needs `bus`). */
+  readonly workers?: number;
 }
 
 function launch(spec: TargetSpec, script: string, args: string[], options: LaunchOptions): Promise<RunningTarget> {
@@ -162,9 +191,12 @@ export async function startTarget(spec: TargetSpec, options: LaunchOptions): Pro
   switch (spec.kind) {
     case 'switchboard': {
       const path = join(options.workdir, 'switchboard.json');
-      await writeFile(path, JSON.stringify(switchboardConfig(options.maxBufferedBytes, spec.appStoreUrl), null, 2));
+      await writeFile(path, JSON.stringify(switchboardConfig(options.maxBufferedBytes, spec.appStoreUrl, options.bus), null, 2));
+      if (options.workers !== undefined) return startWorkers(spec, path, options.workers);
       return launch(spec, entry('switchboard-server.js'), [path], options);
     }
+    case 'peer':
+      return startSoketi(spec, BENCH_APP, options.bus);
     case 'baseline':
       return launch(spec, entry('baseline-server.js'), ['--mode', 'coalesced'], options);
     case 'naive':
@@ -172,6 +204,22 @@ export async function startTarget(spec: TargetSpec, options: LaunchOptions): Pro
     case 'external':
       return externalTarget(spec);
   }
+}
+
+/**
+ * `switchboard start --workers N` as an operator runs it (bin/switchboard.js): one primary and N
+ * workers on one port, the config file's port replaced by a free one.
+ */
+async function startWorkers(spec: TargetSpec, configPath: string, workers: number): Promise<RunningTarget> {
+  const port = await freePort();
+  return spawnServer(spec, {
+    command: process.execPath,
+    args: [fileURLToPath(new URL('../../../bin/switchboard.js', import.meta.url)), 'start', '--config', configPath, '--port', String(port), '--workers', String(workers)],
+    env: {},
+    port,
+    app: BENCH_APP,
+    processes: 1 + workers,
+  });
 }
 
 function externalTarget(spec: TargetSpec): RunningTarget {

@@ -10,9 +10,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { RawJson } from '../protocol/raw-json.js';
-import type { Broker, BrokerHandlers, Publication } from './broker.js';
+import type { Broker, BrokerHandlers, Publication, RemotePublication } from './broker.js';
 import { AskError, type AskFailure } from './control-bus.js';
 import { controlKind, requestKind } from './control-kind.js';
+import { publicationFrame } from './publication-frame.js';
 
 export interface BrokerBus {
   /** Connects one node (a broker with its own connections) to the shared bus. */
@@ -26,7 +27,7 @@ const ANSWER_DEADLINE_MS = 10_000;
 
 /** Collects what arrives at one node and waits for it, bounded. */
 class Inbox {
-  readonly publications: Publication[] = [];
+  readonly publications: RemotePublication[] = [];
   readonly told: { readonly tag: string; readonly from: string }[] = [];
   #wake: (() => void)[] = [];
 
@@ -132,7 +133,9 @@ export function brokerContract(name: string, create: () => Promise<BrokerBus>): 
       const sent: Publication = { appId: 'app', channel: 'room', event: 'hello', data: new RawJson('{"n":[1,{"deep":true}]}'), userId: 7, exceptSocketId: '1.2' };
       await node('a').publish(sent);
       await b.until(() => b.publications.length === 1, 'the publication');
-      assert.deepEqual(b.publications[0], sent);
+      // The routing fields, and the client frame exactly as the publishing node's subscribers get it.
+      const { appId, channel, event, exceptSocketId } = sent;
+      assert.deepEqual(b.publications[0], { appId, channel, event, exceptSocketId, frame: publicationFrame(sent) });
       await node('b').publish({ appId: 'app', channel: 'room', event: 'from-b', data: 'text' });
       await a.until(() => a.events().includes('from-b'), 'the marker');
       assert.deepEqual(a.events(), ['from-b'], 'its own publication never came back');

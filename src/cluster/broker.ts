@@ -30,11 +30,32 @@ export interface Publication {
   readonly userId?: string | number | undefined;
   /** The connection that must not receive it (HTTP API `socket_id`, or the client-event sender). */
   readonly exceptSocketId?: string | undefined;
+  /**
+   * The client frame (publication-frame.ts) once encoded: the publishing node encodes it once,
+   * for its own sockets and for the bus. Absent: encoded from the fields above where needed.
+   */
+  readonly frame?: string | undefined;
+}
+
+/**
+ * A publication as another node sent it: the routing fields and the client frame that node
+ * encoded (`{"event":..,"channel":..,"data":..,"user_id":..}`, see publication-frame.ts), handed
+ * to local subscribers as is: the receiving node neither parses nor re-encodes it, so it is byte
+ * for byte what the publishing node's own subscribers received.
+ */
+export interface RemotePublication {
+  readonly appId: string;
+  readonly channel: string;
+  /** The event name (for logs and tests; the frame carries it too). */
+  readonly event: string;
+  readonly exceptSocketId?: string | undefined;
+  /** The client frame's JSON text. */
+  readonly frame: string;
 }
 
 export interface BrokerHandlers {
   /** A publication from another node for a channel this node subscribed to. */
-  onPublication(publication: Publication): void;
+  onPublication(publication: RemotePublication): void;
 }
 
 export interface Broker {

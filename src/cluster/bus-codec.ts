@@ -1,41 +1,48 @@
 /**
  * How publications and control messages travel on a bus (Redis pub/sub, NATS, the in-memory bus):
- * versioned JSON, encoded once per publish and tagged with the sending node, so a node can ignore
- * its own echo. Publications are version 1; control envelopes version 2 (version 1 carried the
- * typed messages of 0.1, before control kinds). A control envelope of another version is reported
- * as foreign rather than dropped, so a node of another release on the same bus is seen and named.
+ * versioned text, encoded once per publish and tagged with the sending node, so a node can ignore
+ * its own echo. Publications are version 2: a JSON line of routing fields, a newline, then the
+ * client frame as the publishing node encoded it (version 1, the 0.1 release's, carried the event's
+ * fields in one JSON object; it is still read). Control envelopes are version 2 (version 1 carried
+ * the typed messages of 0.1, before control kinds). A control envelope of another version is
+ * reported as foreign rather than dropped, so a node of another release on the same bus is seen
+ * and named.
  */
-import { dataJson, memberText, RawJson } from '../protocol/raw-json.js';
-import type { Publication } from './broker.js';
+import { memberText, RawJson } from '../protocol/raw-json.js';
+import type { Publication, RemotePublication } from './broker.js';
+import { publicationFrame } from './publication-frame.js';
 
-/** The publication's fields; `d`, the data, is spliced in as JSON text (see encodePublication). */
-interface WirePublication {
-  readonly v: 1;
+/** The publication wire version this release writes. */
+export const PUBLICATION_WIRE_VERSION = 2;
+
+/** The routing line of a version-2 publication; the frame follows it after a newline. */
+interface WirePublicationHead {
+  readonly v: typeof PUBLICATION_WIRE_VERSION;
   readonly n: string;
   readonly a: string;
   readonly c: string;
   readonly e: string;
-  readonly u?: string | number;
   readonly x?: string;
 }
 
+const NEWLINE = '\n';
+
 /**
- * The data travels as the JSON value `d`, written from its JSON text (never re-serialized) and
- * read back as the exact text of `d` (never re-serialized either), so a client event's data
- * arrives on every node byte for byte, at any nesting depth.
+ * `{routing fields}\n{client frame}`. JSON.stringify never writes a raw newline, so the first
+ * newline ends the routing line whatever the channel or event name; the frame after it is the
+ * exact text local subscribers receive (publication-frame.ts), data spliced in unparsed.
  */
 export function encodePublication(nodeId: string, publication: Publication): string {
-  const wire: WirePublication = {
-    v: 1,
+  const head: WirePublicationHead = {
+    v: PUBLICATION_WIRE_VERSION,
     n: nodeId,
     a: publication.appId,
     c: publication.channel,
     e: publication.event,
-    ...(publication.userId === undefined ? {} : { u: publication.userId }),
     ...(publication.exceptSocketId === undefined ? {} : { x: publication.exceptSocketId }),
   };
-  const fields = JSON.stringify(wire);
-  return publication.data === undefined ? fields : `${fields.slice(0, -1)},"d":${dataJson(publication.data)}}`;
+  // publicationFrame reuses the frame the publishing node encoded for its own sockets.
+  return `${JSON.stringify(head)}${NEWLINE}${publicationFrame(publication)}`;
 }
 
 function parseWire(text: string): Record<string, unknown> | undefined {
@@ -47,21 +54,35 @@ function parseWire(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** The publication, or undefined when it is this node's own or not one this version understands. */
-export function decodePublication(ownNodeId: string, text: string): Publication | undefined {
+/**
+ * The publication, or undefined when it is this node's own or not one this version understands.
+ * Version 2: only the routing line is parsed; the frame is sliced off, never parsed.
+ */
+export function decodePublication(ownNodeId: string, text: string): RemotePublication | undefined {
+  const newline = text.indexOf(NEWLINE);
+  if (newline === -1) return decodeVersion1(ownNodeId, text);
+  const head = parseWire(text.slice(0, newline));
+  if (head?.['v'] !== PUBLICATION_WIRE_VERSION || head['n'] === ownNodeId) return undefined;
+  const { a, c, e, x } = head;
+  if (typeof a !== 'string' || typeof c !== 'string' || typeof e !== 'string') return undefined;
+  return { appId: a, channel: c, event: e, exceptSocketId: typeof x === 'string' ? x : undefined, frame: text.slice(newline + 1) };
+}
+
+/** A 0.1 node's publication (one JSON object, data as the JSON value `d`): the frame is built here. */
+function decodeVersion1(ownNodeId: string, text: string): RemotePublication | undefined {
   const wire = parseWire(text);
   if (wire?.['v'] !== 1 || wire['n'] === ownNodeId) return undefined;
   const { a, c, e, d, u, x } = wire;
   if (typeof a !== 'string' || typeof c !== 'string' || typeof e !== 'string') return undefined;
   const data = d === undefined ? undefined : memberText(text, 'd');
-  return {
+  const publication: Publication = {
     appId: a,
     channel: c,
     event: e,
     data: data === undefined ? undefined : new RawJson(data),
     userId: typeof u === 'string' || typeof u === 'number' ? u : undefined,
-    exceptSocketId: typeof x === 'string' ? x : undefined,
   };
+  return { appId: a, channel: c, event: e, exceptSocketId: typeof x === 'string' ? x : undefined, frame: publicationFrame(publication) };
 }
 
 /** The control wire version this release speaks. */

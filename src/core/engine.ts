@@ -5,9 +5,10 @@
  */
 import { AppStoreUnavailableError, type App, type AppStore } from '../apps/app-store.js';
 import { z } from 'zod';
-import type { Broker, BrokerHandlers, Publication } from '../cluster/broker.js';
+import type { Broker, BrokerHandlers, Publication, RemotePublication } from '../cluster/broker.js';
 import type { ClusterState } from '../cluster/cluster-state.js';
 import { controlKind } from '../cluster/control-kind.js';
+import { withFrame } from '../cluster/publication-frame.js';
 import { ClusterUnavailableError } from '../cluster/unavailable.js';
 import { userChannel } from '../protocol/channels.js';
 import { encodeError } from '../protocol/codec.js';
@@ -255,15 +256,17 @@ export class Engine implements BrokerHandlers {
    * process-local state there is no bus to wait for.
    */
   async publishConfirmed(publications: readonly Publication[]): Promise<void> {
+    // With a bus, the frame is encoded once for this node's sockets and the other nodes.
+    const framed = this.#options.state.shared ? publications.map(withFrame) : publications;
     if (this.#options.state.shared) {
       try {
-        await this.#options.broker.publishConfirmed(publications);
+        await this.#options.broker.publishConfirmed(framed);
       } catch (error) {
         this.counters.busPublishFailures += 1;
         throw new ClusterUnavailableError('the bus did not take the publications', error);
       }
     }
-    for (const publication of publications) this.#deliver(publication);
+    for (const publication of framed) this.#deliver(publication);
     tapApiMessages(this.tap, publications);
   }
 
@@ -271,7 +274,8 @@ export class Engine implements BrokerHandlers {
    * Delivers to local subscribers now and sends to the other nodes, at most once: a failed send
    * is logged (client events and server-made events during a bus outage reach this node only).
    */
-  publish(publication: Publication): void {
+  publish(original: Publication): void {
+    const publication = this.#options.state.shared ? withFrame(original) : original;
     this.#deliver(publication);
     this.#options.broker
       .publish(publication)
@@ -282,8 +286,9 @@ export class Engine implements BrokerHandlers {
   }
 
   /** BrokerHandlers: traffic from another node. */
-  onPublication(publication: Publication): void {
-    this.#deliver(publication);
+  onPublication(publication: RemotePublication): void {
+    const delivered = this.hub.deliverRemote(publication);
+    if (delivered > 0) this.counters.app(publication.appId).deliveries += delivered;
   }
 
   /** Local delivery, counted once per publication (not per recipient) to keep fan-out cheap. */

@@ -3,9 +3,8 @@
  * encoded once into a Frame and the same Frame is queued on every recipient; each transport then
  * writes its queue once per event-loop turn.
  */
-import type { Publication } from '../cluster/broker.js';
-import { isWatchlistChannel } from '../protocol/channels.js';
-import { encodeChannelEvent, encodeConnectionEvent } from '../protocol/codec.js';
+import type { Publication, RemotePublication } from '../cluster/broker.js';
+import { publicationFrame } from '../cluster/publication-frame.js';
 import { Frame } from '../protocol/frame.js';
 
 export interface Subscriber {
@@ -54,7 +53,14 @@ export class Hub {
   deliver(publication: Publication): number {
     const subscribers = this.#apps.get(publication.appId)?.get(publication.channel);
     if (subscribers === undefined) return 0;
-    return this.deliverFrame(subscribers, new Frame(encodePublication(publication)), publication.exceptSocketId);
+    return this.deliverFrame(subscribers, new Frame(publicationFrame(publication)), publication.exceptSocketId);
+  }
+
+  /** Delivers another node's publication: its frame text, as that node encoded it, unparsed. */
+  deliverRemote(publication: RemotePublication): number {
+    const subscribers = this.#apps.get(publication.appId)?.get(publication.channel);
+    if (subscribers === undefined) return 0;
+    return this.deliverFrame(subscribers, new Frame(publication.frame), publication.exceptSocketId);
   }
 
   /** Queues one already-encoded frame on every subscriber but `exceptSocketId`. */
@@ -67,10 +73,4 @@ export class Hub {
     }
     return delivered;
   }
-}
-
-/** The wire text of a publication; routing-only channels (watchlists) leave the channel out. */
-export function encodePublication(publication: Publication): string {
-  const { channel, event, data, userId } = publication;
-  return isWatchlistChannel(channel) ? encodeConnectionEvent(event, data) : encodeChannelEvent(channel, event, data, userId);
 }
