@@ -7,7 +7,7 @@
  * a plain timer, as AbortSignal.any + AbortSignal.timeout per request cost more than the
  * request's own writing). Redirects are not followed. The push service's answer becomes an outcome the queue acts on.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import webpush from 'web-push';
 import type { Urgency } from './publish-request.js';
@@ -46,6 +46,11 @@ export class WebPushSender {
   readonly #headers = new Map<string, { readonly value: string; readonly renewAt: number }>();
   readonly #httpAgent = new HttpAgent({ keepAlive: true, maxSockets: SOCKETS_PER_ORIGIN });
   readonly #httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: SOCKETS_PER_ORIGIN });
+  /**
+   * The requests in flight under each stop signal: one abort listener per signal cuts them all
+   * (a listener per request cost as much as the request's writing, and hundreds on one signal).
+   */
+  readonly #inFlight = new WeakMap<AbortSignal, Set<ClientRequest>>();
 
   constructor(options: { readonly subject: string; readonly timeoutMs: number; readonly now?: () => number }) {
     this.#subject = options.subject;
@@ -114,13 +119,11 @@ export class WebPushSender {
       const options = { method: 'POST', headers };
       const request = https ? httpsRequest(url, { ...options, agent: this.#httpsAgent }, onResponse) : httpRequest(url, { ...options, agent: this.#httpAgent }, onResponse);
       const timer = setTimeout(() => request.destroy(new Error(`no answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
-      const onStop = (): void => {
-        request.destroy(new Error('stopped while waiting for the answer'));
-      };
-      stop.addEventListener('abort', onStop, { once: true });
+      const inFlight = this.#requestsUnder(stop);
+      inFlight.add(request);
       const settle = (): void => {
         clearTimeout(timer);
-        stop.removeEventListener('abort', onStop);
+        inFlight.delete(request);
       };
       function fail(error: Error): void {
         settle();
@@ -129,6 +132,19 @@ export class WebPushSender {
       request.on('error', fail);
       request.end(body);
     });
+  }
+
+  #requestsUnder(stop: AbortSignal): Set<ClientRequest> {
+    let requests = this.#inFlight.get(stop);
+    if (requests === undefined) {
+      const set = new Set<ClientRequest>();
+      requests = set;
+      this.#inFlight.set(stop, set);
+      stop.addEventListener('abort', () => {
+        for (const request of set) request.destroy(new Error('stopped while waiting for the answer'));
+      }, { once: true });
+    }
+    return requests;
   }
 
   #authorization(appId: string, audience: string, keys: VapidKeyPair): string {

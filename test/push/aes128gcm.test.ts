@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createECDH, type ECDH } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
+import webpush from 'web-push';
 import { encryptFor, plaintextOf } from '../../src/push/aes128gcm.js';
 import { PushSubscriber } from '../helpers/push-subscriber.js';
 
@@ -35,6 +36,12 @@ describe('push: aes128gcm encryption', () => {
     const body = encryptFor(keys, plaintextOf('{"a":1}'));
     const plain = ece.decrypt(body, { version: 'aes128gcm', privateKey: receiver, authSecret: keys.auth });
     assert.equal(Buffer.from(plain).toString('utf8'), '{"a":1}');
+  });
+
+  it('the subscriber used above decrypts web-push\'s own output (it is a check of its own, not a mirror of ours)', () => {
+    const subscriber = new PushSubscriber();
+    const body = webpush.encrypt(subscriber.keys.p256dh, subscriber.keys.auth, 'from web-push', 'aes128gcm').cipherText;
+    assert.equal(subscriber.decrypt(body).toString('utf8'), 'from web-push');
   });
 
   it('refuses keys that are not a P-256 point and a 16-byte secret, and a payload over one record', () => {
