@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { ConfigInput } from '../src/config/schema.js';
 import { GeneratorPool } from './generator/pool.js';
 import type { BenchOptions } from './options.js';
 import { Progress } from './progress.js';
@@ -36,9 +37,14 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     for (const [index, { group, target: spec }] of plan.entries()) {
       progress.context(`[${index + 1}/${plan.length}] ${group.id} · ${spec.name}`);
       progress.phase('starting the server');
-      const target = await startTarget(spec, { workdir, maxBufferedBytes: options.maxBufferedBytes, profileDir: options.profileDir });
+      const target = await startTarget(spec, {
+        workdir,
+        maxBufferedBytes: options.maxBufferedBytes,
+        profileDir: options.profileDir,
+        ...(group.configure === undefined ? {} : { configure: (config: ConfigInput) => group.configure?.(config, workdir) ?? config }),
+      });
       try {
-        runs.push(...(await group.run({ pool, sizes: options.sizes, progress }, target)));
+        runs.push(...(await group.run({ pool, sizes: options.sizes, progress, workdir }, target)));
       } catch (error) {
         failures.push({ group: group.id, target: spec.name, error: error instanceof Error ? error.message : String(error) });
         await closeAll(pool).catch(() => undefined);

@@ -6,6 +6,7 @@ import { httpApiGroup } from './http-api.js';
 import { idleMemoryGroup } from './idle-memory.js';
 import { manyChannelsGroup } from './many-channels.js';
 import { presenceChurnGroup } from './presence-churn.js';
+import { pushGroup } from './push.js';
 import type { ScenarioGroup } from './scenario.js';
 
 export function scenarioGroups(sizes: Sizes): ScenarioGroup[] {
@@ -17,5 +18,6 @@ export function scenarioGroups(sizes: Sizes): ScenarioGroup[] {
     connectionStormGroup(sizes),
     idleMemoryGroup(sizes),
     httpApiGroup(sizes),
+    pushGroup(sizes),
   ];
 }

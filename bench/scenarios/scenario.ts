@@ -3,6 +3,7 @@ import type { GeneratorPool } from '../generator/pool.js';
 import type { Progress } from '../progress.js';
 import type { RunningTarget, TargetKind } from '../servers/targets.js';
 import type { Sizes } from '../options.js';
+import type { ConfigInput } from '../../src/config/schema.js';
 
 /** The workload, stated as the issue asks: who connects, what is published, how much. */
 export interface Workload {
@@ -63,6 +64,8 @@ export interface ScenarioContext {
   readonly pool: GeneratorPool;
   readonly sizes: Sizes;
   readonly progress: Progress;
+  /** The run's scratch folder (removed at the end), the one `configure` was given. */
+  readonly workdir: string;
 }
 
 export interface ScenarioGroup {
@@ -70,5 +73,7 @@ export interface ScenarioGroup {
   readonly scenarios: readonly ScenarioInfo[];
   /** The kinds of target it runs against (the naive variant only where delivery is measured). */
   readonly kinds: readonly TargetKind[];
+  /** What this group needs of a Switchboard target beyond the common settings (push: storage and push on). */
+  configure?(config: ConfigInput, workdir: string): ConfigInput;
   run(context: ScenarioContext, target: RunningTarget): Promise<ScenarioRun[]>;
 }

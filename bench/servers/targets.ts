@@ -128,6 +128,8 @@ export interface LaunchOptions {
   readonly workdir: string;
   readonly maxBufferedBytes: number;
   readonly profileDir: string | undefined;
+  /** Switchboard only: the scenario group's additions to its configuration. */
+  readonly configure?: (config: ConfigInput) => ConfigInput;
 }
 
 function launch(spec: TargetSpec, script: string, args: string[], options: LaunchOptions): Promise<RunningTarget> {
@@ -162,7 +164,8 @@ export async function startTarget(spec: TargetSpec, options: LaunchOptions): Pro
   switch (spec.kind) {
     case 'switchboard': {
       const path = join(options.workdir, 'switchboard.json');
-      await writeFile(path, JSON.stringify(switchboardConfig(options.maxBufferedBytes, spec.appStoreUrl), null, 2));
+      const config = switchboardConfig(options.maxBufferedBytes, spec.appStoreUrl);
+      await writeFile(path, JSON.stringify(options.configure?.(config) ?? config, null, 2));
       return launch(spec, entry('switchboard-server.js'), [path], options);
     }
     case 'baseline':
