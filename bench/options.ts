@@ -38,6 +38,10 @@ export interface Sizes {
   /** Setup handshakes in flight per subscriber process. */
   readonly openConcurrency: number;
   readonly payloadBytes: number;
+  /** Push: devices on the interest published to (twice), delivery measured after a warm-up. */
+  readonly pushDevices: number;
+  readonly pushWarmupMs: number;
+  readonly pushWindowMs: number;
   /** Pause before memory is read. */
   readonly settleMs: number;
   /** A drain ends when nothing has arrived for this long. */
@@ -91,6 +95,9 @@ const FULL: Sizes = {
   httpMs: 10_000,
   openConcurrency: 256,
   payloadBytes: 100,
+  pushDevices: 100_000,
+  pushWarmupMs: 3_000,
+  pushWindowMs: 10_000,
   settleMs: 1_000,
   quietMs: 5_000,
 };
@@ -119,6 +126,9 @@ const SMOKE: Sizes = {
   httpMs: 300,
   openConcurrency: 32,
   payloadBytes: 100,
+  pushDevices: 300,
+  pushWarmupMs: 100,
+  pushWindowMs: 300,
   settleMs: 50,
   quietMs: 3_000,
 };
@@ -133,8 +143,9 @@ Options:
   --smoke               Every scenario in seconds with tiny numbers (no thresholds)
   --scenarios LIST      Comma-separated scenario or group ids (default: all): fanout-1k,
                         fanout-10k, fanout-2node-redis, fanout-2node-nats, many-channels,
-                        presence-churn, connection-storm, idle-memory, http-api; and, only
-                        when named, idle-100k (100,000 sockets on switchboard --workers)
+                        presence-churn, connection-storm, idle-memory, http-api, push
+                        (Switchboard only); and, only when named, idle-100k (100,000
+                        sockets on switchboard --workers)
   --targets LIST        Comma-separated: switchboard,baseline,naive (default: all three)
   --peer NAME           Also install (first time, into bench/.peers/) and measure a peer:
                         soketi (1.6.1)
@@ -195,6 +206,8 @@ function scaled(base: Sizes, scale: number, durationSeconds: number | undefined)
     storm: count(base.storm),
     idleSmall: count(base.idleSmall),
     idleLarge: count(base.idleLarge),
+    pushDevices: count(base.pushDevices),
+    pushWindowMs: ms ?? base.pushWindowMs,
     pacedMs: ms ?? base.pacedMs,
     saturationMs: ms === undefined ? base.saturationMs : ms / 2,
     churnMs: ms ?? base.churnMs,

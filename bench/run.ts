@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { ConfigInput } from '../src/config/schema.js';
 import { GeneratorPool } from './generator/pool.js';
 import type { BenchOptions } from './options.js';
 import { Progress } from './progress.js';
@@ -60,7 +61,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       progress.phase('starting the server');
       let nodes: RunningTarget[];
       try {
-        nodes = await startNodes(group, spec, { workdir, maxBufferedBytes: options.maxBufferedBytes, profileDir: options.profileDir });
+        nodes = await startNodes(group, spec, {
+          workdir,
+          maxBufferedBytes: options.maxBufferedBytes,
+          profileDir: options.profileDir,
+          ...(group.configure === undefined ? {} : { configure: (config: ConfigInput) => group.configure?.(config, workdir) ?? config }),
+        });
       } catch (error) {
         // A server that cannot start (a peer that would not install, a bus that is down) is a
         // failure of this group on this target; the others still run.
@@ -70,7 +76,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       const [target] = nodes;
       if (target === undefined) throw new Error('no node started');
       try {
-        runs.push(...(await group.run({ pool, sizes: options.sizes, progress, nodes }, target)));
+        runs.push(...(await group.run({ pool, sizes: options.sizes, progress, nodes, workdir }, target)));
       } catch (error) {
         failures.push({ group: group.id, target: spec.name, error: error instanceof Error ? error.message : String(error) });
         await closeAll(pool).catch(() => undefined);

@@ -26,6 +26,7 @@ const SCENARIOS = [
   'connection-storm',
   'idle-memory',
   'http-api',
+  'push',
 ];
 
 describe('benchmark smoke run', () => {
@@ -51,7 +52,8 @@ describe('benchmark smoke run', () => {
       const twoNode = (id: string): boolean => id.startsWith('fanout-2node-');
       for (const scenario of result.scenarios) {
         const targets = result.runs.filter((run) => run.scenario === scenario.id).map((run) => run.target).sort();
-        const expected = twoNode(scenario.id) ? ['switchboard'] : scenario.id.startsWith('fanout-') ? ['baseline', 'naive', 'switchboard'] : ['baseline', 'switchboard'];
+        // The baseline has no push and no bus: Switchboard alone runs those.
+        const expected = twoNode(scenario.id) || scenario.id === 'push' ? ['switchboard'] : scenario.id.startsWith('fanout-') ? ['baseline', 'naive', 'switchboard'] : ['baseline', 'switchboard'];
         assert.deepEqual(targets, expected, scenario.id);
       }
       for (const run of result.runs.filter((entry) => twoNode(entry.scenario))) {
@@ -61,12 +63,14 @@ describe('benchmark smoke run', () => {
         const where = `${run.scenario} on ${run.target}: ${run.samples.join('; ')}`;
         assert.equal(run.lost, 0, where);
         assert.equal(run.errors, 0, where);
-        if (run.target !== 'baseline' && !twoNode(run.scenario)) assert.ok(run.ratios !== undefined, where);
+        if (run.target !== 'baseline' && !twoNode(run.scenario) && run.scenario !== 'push') assert.ok(run.ratios !== undefined, where);
       }
-      const delivered = result.runs.filter((run) => run.metrics['deliveries'] !== undefined);
+      const delivered = result.runs.filter((run) => run.metrics['deliveries'] !== undefined && run.scenario !== 'push');
       assert.ok(delivered.every((run) => (run.metrics['deliveries'] ?? 0) > 0 && run.metrics['cpuSecondsPerMillion'] !== null));
       const churn = result.runs.find((run) => run.scenario === 'presence-churn' && run.target === 'switchboard');
       assert.ok((churn?.metrics['cycles'] ?? 0) > 0 && (churn?.metrics['memberEvents'] ?? 0) > 0);
+      const push = result.runs.find((run) => run.scenario === 'push');
+      assert.ok((push?.metrics['deliveries'] ?? 0) > 0 && (push?.metrics['cpuMsPerMessage'] ?? null) !== null, JSON.stringify(push?.metrics));
       assert.ok(result.checks.length > 0);
     } finally {
       await rm(out, { recursive: true, force: true });

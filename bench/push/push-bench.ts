@@ -7,7 +7,10 @@
  *   made while the first is being delivered, and
  * - how many encrypted, VAPID-signed messages per second the queue delivers to the push service
  *   (which decrypts each), over --window seconds after a 3 s warm-up.
- * Usage: node dist/bench/push/push-bench.js [--devices 100000] [--window 15] [--redis redis://...]
+ * `npm run bench -- --scenarios push` measures the same with Switchboard in a process of its own;
+ * this script remains for what that does not: the Redis queue (--redis), push.encryptionThreads
+ * (--threads, 0 for the main thread) and one process to profile (node --cpu-prof).
+ * Usage: node dist/bench/push/push-bench.js [--devices 100000] [--window 15] [--redis redis://...] [--threads N]
  */
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -25,7 +28,7 @@ import { Switchboard } from '../../src/server.js';
 import { openStorage } from '../../src/storage/database.js';
 import { migrateStorage } from '../../src/storage/migrations.js';
 
-const { values } = parseArgs({ options: { devices: { type: 'string', default: '100000' }, window: { type: 'string', default: '15' }, redis: { type: 'string' } } });
+const { values } = parseArgs({ options: { devices: { type: 'string', default: '100000' }, window: { type: 'string', default: '15' }, redis: { type: 'string' }, threads: { type: 'string' } } });
 const DEVICES = Number(values.devices);
 const WINDOW_S = Number(values.window);
 const APP = { id: 'bench', key: 'bench-key', secret: 'bench-secret' };
@@ -49,7 +52,7 @@ const config = parseConfig({
   admin: { enabled: false },
   apps: [APP],
   storage: { url },
-  push: { enabled: true, allowHttpEndpoints: true, maxQueuedJobs: 1_000_000 },
+  push: { enabled: true, allowHttpEndpoints: true, maxQueuedJobs: 1_000_000, ...(values.threads === undefined ? {} : { encryptionThreads: Number(values.threads) }) },
   ...(values.redis === undefined ? {} : { redis: { url: values.redis, keyPrefix: `sbbench:${randomUUID()}:` } }),
 });
 const server = await Switchboard.create(config, { logger: silentLogger });
@@ -90,6 +93,7 @@ try {
     JSON.stringify({
       devices: DEVICES,
       queue: values.redis === undefined ? 'memory' : 'redis',
+      threads: values.threads ?? 'default',
       publishMs: Math.round(publishMs),
       publishAgainMs: Math.round(publishAgainMs),
       deliveredPerSecond: Math.round(rate),

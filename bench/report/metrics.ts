@@ -48,6 +48,13 @@ export const METRICS: Readonly<Record<string, MetricInfo>> = {
   cpuOtherNodePerMillion: { label: 'CPU s/1M, other node', unit: 's', better: 'lower', digits: 2 },
   connectSeconds: { label: 'connect s', unit: 's', better: 'lower', digits: 1 },
   processes: { label: 'server processes', unit: '', better: 'lower', digits: 0 },
+  devices: { label: 'devices', unit: '', better: 'higher', digits: 0 },
+  publishMs: { label: 'first publish ms', unit: 'ms', better: 'lower', digits: 0 },
+  publishAgainMs: { label: 'warm publish ms', unit: 'ms', better: 'lower', digits: 0 },
+  cpuMsPerMessage: { label: 'server CPU ms/message', unit: 'ms', better: 'lower', digits: 3 },
+  pushServiceCpuMsPerMessage: { label: 'push service CPU ms/message', unit: 'ms', better: 'lower', digits: 3 },
+  pushServiceCores: { label: 'push service cores', unit: '', better: 'lower', digits: 2 },
+  refused: { label: 'refused', unit: '', better: 'lower', digits: 0 },
   churnCyclesPerSecond: { label: 'churn cycles/s', unit: '/s', better: 'higher', digits: 1 },
 };
 

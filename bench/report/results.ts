@@ -98,6 +98,20 @@ const RULES: readonly Rule[] = [
     met: (value) => value >= 15_000,
   },
   {
+    scenario: (id) => id === 'push',
+    description: 'at least 3,000 encrypted notifications delivered per second to the local push service',
+    threshold: '>= 3,000/s',
+    value: (run) => run.metrics['deliveriesPerSecond'],
+    met: (value) => value >= 3_000,
+  },
+  {
+    scenario: (id) => id === 'push',
+    description: 'a publish to the interest of every device answers within 1 s (warm process)',
+    threshold: '<= 1,000 ms',
+    value: (run) => run.metrics['publishAgainMs'],
+    met: (value) => value <= 1_000,
+  },
+  {
     scenario: (id) => id === 'soak',
     description: 'RSS after GC grows under 5% from minute 5 to the end',
     threshold: '< 5%',

@@ -8,6 +8,7 @@ import { idleHugeGroup } from './idle-huge.js';
 import { idleMemoryGroup } from './idle-memory.js';
 import { manyChannelsGroup } from './many-channels.js';
 import { presenceChurnGroup } from './presence-churn.js';
+import { pushGroup } from './push.js';
 import type { ScenarioGroup } from './scenario.js';
 
 export function scenarioGroups(sizes: Sizes): ScenarioGroup[] {
@@ -22,5 +23,6 @@ export function scenarioGroups(sizes: Sizes): ScenarioGroup[] {
     idleMemoryGroup(sizes),
     httpApiGroup(sizes),
     idleHugeGroup(sizes),
+    pushGroup(sizes),
   ];
 }

@@ -3,6 +3,7 @@ import type { GeneratorPool } from '../generator/pool.js';
 import type { Progress } from '../progress.js';
 import type { RunningTarget, TargetKind } from '../servers/targets.js';
 import type { Sizes } from '../options.js';
+import type { ConfigInput } from '../../src/config/schema.js';
 
 /** The workload, stated as the issue asks: who connects, what is published, how much. */
 export interface Workload {
@@ -65,6 +66,8 @@ export interface ScenarioContext {
   readonly progress: Progress;
   /** Every node started for this run of the group; the first is the `target` run is given. */
   readonly nodes: readonly RunningTarget[];
+  /** The run's scratch folder (removed at the end), the one `configure` was given. */
+  readonly workdir: string;
 }
 
 export interface ScenarioGroup {
@@ -78,5 +81,7 @@ export interface ScenarioGroup {
   readonly workers?: { readonly driver: 'redis' | 'nats'; readonly count: number };
   /** Runs only when named in --scenarios (too long or too large for the default run). */
   readonly optIn?: boolean;
+  /** What this group needs of a Switchboard target beyond the common settings (push: storage and push on). */
+  configure?(config: ConfigInput, workdir: string): ConfigInput;
   run(context: ScenarioContext, target: RunningTarget): Promise<ScenarioRun[]>;
 }

@@ -157,6 +157,8 @@ export interface LaunchOptions {
   readonly bus?: ClusterBus;
   /** Switchboard only: `switchboard start --workers N` (needs `bus`). */
   readonly workers?: number;
+  /** Switchboard only: the scenario group's additions to its configuration. */
+  readonly configure?: (config: ConfigInput) => ConfigInput;
 }
 
 function launch(spec: TargetSpec, script: string, args: string[], options: LaunchOptions): Promise<RunningTarget> {
@@ -191,7 +193,8 @@ export async function startTarget(spec: TargetSpec, options: LaunchOptions): Pro
   switch (spec.kind) {
     case 'switchboard': {
       const path = join(options.workdir, 'switchboard.json');
-      await writeFile(path, JSON.stringify(switchboardConfig(options.maxBufferedBytes, spec.appStoreUrl, options.bus), null, 2));
+      const config = switchboardConfig(options.maxBufferedBytes, spec.appStoreUrl, options.bus);
+      await writeFile(path, JSON.stringify(options.configure?.(config) ?? config, null, 2));
       if (options.workers !== undefined) return startWorkers(spec, path, options.workers);
       return launch(spec, entry('switchboard-server.js'), [path], options);
     }

@@ -224,6 +224,13 @@ export const configSchema = z.strictObject({
       allowHttpEndpoints: z.boolean().default(false).describe('Accept http: subscription endpoints (a local push service in tests); off in production.'),
       publishesPerSecond: positiveInt().default(100).describe('Publishes per second per app, per node; over it: 429 with Retry-After.'),
       concurrency: positiveInt().max(10_000).default(256).describe('Requests to push services in flight at once, per process.'),
+      encryptionThreads: z
+        .number()
+        .int()
+        .min(0)
+        .max(64)
+        .optional()
+        .describe('Worker threads that encrypt push messages (RFC 8291: an ECDH per message, most of the CPU a message costs), per process. Unset: os.availableParallelism() less 2 (a core for the event loop, one for the rest of the machine), so none on 2 cores, where the hand-off cost more than it gave; 0: on the main thread.'),
       jobConcurrency: positiveInt().max(1_000).default(8).describe('Queue jobs (a fan-out page, or a batch of up to 100 devices) run at once, per process.'),
       requestTimeoutMs: positiveInt().default(10_000).describe('Milliseconds a push service has to answer one message; a later answer counts as a failed attempt (retried).'),
       retryInitialDelayMs: positiveInt().default(1_000).describe('Delay before the first retry of a message a push service answered 429 or 5xx (its Retry-After wins when longer); doubled each time.'),

@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import { WATCHLIST_CHANNEL_PREFIX } from '../protocol/channels.js';
 import { Frame } from '../protocol/frame.js';
 import { RawJson } from '../protocol/raw-json.js';
-import { encodePublication, Hub, type Subscriber } from './hub.js';
+import { publicationFrame } from '../cluster/publication-frame.js';
+import { Hub, type Subscriber } from './hub.js';
 
 class Recorder implements Subscriber {
   readonly frames: Frame[] = [];
@@ -91,19 +92,19 @@ describe('Hub', () => {
   });
 });
 
-describe('encodePublication', () => {
+describe('publicationFrame', () => {
   it('encodes a channel event with its data, and the sender of a client event', () => {
-    assert.deepEqual(JSON.parse(encodePublication({ appId: 'a', channel: 'presence-room', event: 'client-typing', data: new RawJson('{"x":1}'), userId: 'u1' })), {
+    assert.deepEqual(JSON.parse(publicationFrame({ appId: 'a', channel: 'presence-room', event: 'client-typing', data: new RawJson('{"x":1}'), userId: 'u1' })), {
       event: 'client-typing',
       channel: 'presence-room',
       data: { x: 1 },
       user_id: 'u1',
     });
-    assert.deepEqual(JSON.parse(encodePublication({ appId: 'a', channel: 'news', event: 'e', data: undefined })), { event: 'e', channel: 'news' });
+    assert.deepEqual(JSON.parse(publicationFrame({ appId: 'a', channel: 'news', event: 'e', data: undefined })), { event: 'e', channel: 'news' });
   });
 
   it('leaves the channel out of watchlist publications (they are addressed to the connection)', () => {
-    const text = encodePublication({ appId: 'a', channel: `${WATCHLIST_CHANNEL_PREFIX}u1`, event: 'pusher_internal:watchlist_events', data: '{"events":[]}' });
+    const text = publicationFrame({ appId: 'a', channel: `${WATCHLIST_CHANNEL_PREFIX}u1`, event: 'pusher_internal:watchlist_events', data: '{"events":[]}' });
     assert.deepEqual(JSON.parse(text), { event: 'pusher_internal:watchlist_events', data: '{"events":[]}' });
   });
 });

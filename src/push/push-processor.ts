@@ -9,6 +9,7 @@
  * v1.PublishToUsersAttempt webhook.
  */
 import type { Logger } from '../shared/logger.js';
+import type { PayloadEncryptor } from './encryption-pool.js';
 import type { PublishStatusStore } from './publish-status.js';
 import type { PushCounters } from './push-counters.js';
 import type { DeliverJob, FanoutJob, FollowUp, PushJob } from './push-jobs.js';
@@ -22,6 +23,8 @@ export interface PushProcessorOptions {
   readonly store: PushStore;
   readonly keyring: VapidKeyring;
   readonly sender: Pick<WebPushSender, 'send'>;
+  /** Encrypts a deliver job's payload for each of its devices (worker threads, or inline). */
+  readonly encryptor: Pick<PayloadEncryptor, 'encrypt'>;
   readonly status: PublishStatusStore;
   readonly counters: PushCounters;
   readonly logger: Logger;
@@ -92,11 +95,17 @@ export class PushProcessor {
     }
     const ttlSeconds = Math.max(0, Math.floor((expiresAt - startedAt) / 1000));
     const message = { appId, keys, payload: job.publish.payload, ttlSeconds, urgency: job.publish.urgency, topic: job.publish.topic };
+    const bodies = await this.#encrypt(job);
     const outcomes = await Promise.all(
-      job.devices.map(async (device) => ({
-        device,
-        outcome: await this.#slots.run(() => (drain.aborted || stop.aborted ? Promise.resolve(undefined) : sender.send(device, message, stop))),
-      })),
+      job.devices.map(async (device, index) => {
+        if (bodies instanceof Error) {
+          // The batch could not be encrypted (queue full, a thread died): worth trying again.
+          const outcome: SendOutcome = { kind: 'retry', status: undefined, reason: bodies.message, retryAfterMs: undefined };
+          return { device, outcome };
+        }
+        const body = bodies[index] ?? new Error('the encryptor returned no body for this device');
+        return { device, outcome: await this.#slots.run(() => (drain.aborted || stop.aborted ? Promise.resolve(undefined) : sender.send(device, message, body, stop))) };
+      }),
     );
     const again: DeviceTarget[] = [];
     const handedBack: DeviceTarget[] = [];
@@ -135,6 +144,20 @@ export class PushProcessor {
     await status.add(publishId, tally);
     if (this.#tracksUsers(job)) await this.reportUsers(appId, publishId);
     return followUps;
+  }
+
+  /** One body per device of the job, or the error that kept the whole batch from being encrypted. */
+  async #encrypt(job: DeliverJob): Promise<readonly (Buffer | Error)[] | Error> {
+    try {
+      return await this.#options.encryptor.encrypt(
+        job.devices.map(({ p256dh, auth }) => ({ p256dh, auth })),
+        job.publish.payload,
+      );
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this.#options.logger.warn({ err: failure, app: job.publish.appId, publishId: job.publish.publishId }, 'push: a batch could not be encrypted; it is retried');
+      return failure;
+    }
   }
 
   /**

@@ -1,12 +1,13 @@
 /**
- * Sends one Web Push message to one device: the payload encrypted for the device (RFC 8291
- * aes128gcm, by the `web-push` library), a VAPID Authorization (RFC 8292, signed by `web-push`
+ * Sends one Web Push message to one device: the payload already encrypted for the device (RFC 8291
+ * aes128gcm, by the encryption pool: encryption-pool.ts), a VAPID Authorization (RFC 8292, signed by `web-push`
  * with the app's key pair, cached per push service origin and renewed long before it expires),
  * TTL, Urgency and Topic (RFC 8030), over node:http(s) with keep-alive and one deadline per
- * request (node:http: 0.6 ms of CPU per message here against 1.3 ms with fetch). Redirects are
- * not followed. The push service's answer becomes an outcome the queue acts on.
+ * request (node:http: 0.6 ms of CPU per message here against 1.3 ms with fetch; the deadline is
+ * a plain timer, as AbortSignal.any + AbortSignal.timeout per request cost more than the
+ * request's own writing). Redirects are not followed. The push service's answer becomes an outcome the queue acts on.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import webpush from 'web-push';
 import type { Urgency } from './publish-request.js';
@@ -41,22 +42,29 @@ const SOCKETS_PER_ORIGIN = 128;
 export class WebPushSender {
   readonly #subject: string;
   readonly #timeoutMs: number;
+  readonly #now: () => number;
   readonly #headers = new Map<string, { readonly value: string; readonly renewAt: number }>();
   readonly #httpAgent = new HttpAgent({ keepAlive: true, maxSockets: SOCKETS_PER_ORIGIN });
   readonly #httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: SOCKETS_PER_ORIGIN });
+  /**
+   * The requests in flight under each stop signal: one abort listener per signal cuts them all
+   * (a listener per request cost as much as the request's writing, and hundreds on one signal).
+   */
+  readonly #inFlight = new WeakMap<AbortSignal, Set<ClientRequest>>();
 
-  constructor(options: { readonly subject: string; readonly timeoutMs: number }) {
+  constructor(options: { readonly subject: string; readonly timeoutMs: number; readonly now?: () => number }) {
     this.#subject = options.subject;
     this.#timeoutMs = options.timeoutMs;
+    this.#now = options.now ?? Date.now;
   }
 
-  async send(device: DeviceTarget, message: PushMessage, stop: AbortSignal): Promise<SendOutcome> {
-    let body: Buffer;
+  /** `body` is the payload encrypted for this device, or why it could not be (the device is refused). */
+  async send(device: DeviceTarget, message: PushMessage, body: Buffer | Error, stop: AbortSignal): Promise<SendOutcome> {
     let authorization: string;
     let url: URL;
     try {
+      if (body instanceof Error) throw body;
       url = new URL(device.endpoint);
-      body = webpush.encrypt(device.p256dh, device.auth, message.payload, 'aes128gcm').cipherText;
       authorization = this.#authorization(message.appId, url.origin, message.keys);
     } catch (error) {
       // A device whose keys or endpoint cannot be used never will be.
@@ -73,7 +81,7 @@ export class WebPushSender {
     if (message.topic !== undefined) headers['topic'] = message.topic;
     let response: { status: number; retryAfter: string | undefined };
     try {
-      response = await this.#post(url, headers, body, AbortSignal.any([stop, AbortSignal.timeout(this.#timeoutMs)]));
+      response = await this.#post(url, headers, body, stop);
     } catch (error) {
       return { kind: 'retry', status: undefined, reason: error instanceof Error ? error.message : String(error), retryAfterMs: undefined };
     }
@@ -81,7 +89,7 @@ export class WebPushSender {
     if (status >= 200 && status < 300) return { kind: 'delivered', status };
     if (status === 404 || status === 410) return { kind: 'gone', status };
     if (status === 429 || status >= 500) {
-      return { kind: 'retry', status, reason: `push service answered ${status}`, retryAfterMs: retryAfterMs(response.retryAfter ?? null, Date.now()) };
+      return { kind: 'retry', status, reason: `push service answered ${status}`, retryAfterMs: retryAfterMs(response.retryAfter ?? null, this.#now()) };
     }
     return { kind: 'rejected', status, reason: `push service answered ${status}` };
   }
@@ -92,28 +100,56 @@ export class WebPushSender {
     this.#httpsAgent.destroy();
   }
 
-  /** One POST; the response body is read to its end and dropped (so the connection is reused), all within `signal`. */
-  #post(url: URL, headers: Record<string, string | number>, body: Buffer, signal: AbortSignal): Promise<{ status: number; retryAfter: string | undefined }> {
+  /**
+   * One POST; the response body is read to its end and dropped (so the connection is reused).
+   * Cut when `stop` aborts or after the timeout, whichever comes first.
+   */
+  #post(url: URL, headers: Record<string, string | number>, body: Buffer, stop: AbortSignal): Promise<{ status: number; retryAfter: string | undefined }> {
+    if (stop.aborted) return Promise.reject(new Error('stopped before the request was sent'));
     const https = url.protocol === 'https:';
     return new Promise((resolve, reject) => {
       const onResponse = (response: IncomingMessage): void => {
-        response.on('error', reject);
+        response.on('error', fail);
         response.on('end', () => {
-          const retryAfter = response.headers['retry-after'];
-          resolve({ status: response.statusCode ?? 0, retryAfter });
+          settle();
+          resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'] });
         });
         response.resume();
       };
-      const options = { method: 'POST', headers, signal };
+      const options = { method: 'POST', headers };
       const request = https ? httpsRequest(url, { ...options, agent: this.#httpsAgent }, onResponse) : httpRequest(url, { ...options, agent: this.#httpAgent }, onResponse);
-      request.on('error', reject);
+      const timer = setTimeout(() => request.destroy(new Error(`no answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+      const inFlight = this.#requestsUnder(stop);
+      inFlight.add(request);
+      const settle = (): void => {
+        clearTimeout(timer);
+        inFlight.delete(request);
+      };
+      function fail(error: Error): void {
+        settle();
+        reject(error);
+      }
+      request.on('error', fail);
       request.end(body);
     });
   }
 
+  #requestsUnder(stop: AbortSignal): Set<ClientRequest> {
+    let requests = this.#inFlight.get(stop);
+    if (requests === undefined) {
+      const set = new Set<ClientRequest>();
+      requests = set;
+      this.#inFlight.set(stop, set);
+      stop.addEventListener('abort', () => {
+        for (const request of set) request.destroy(new Error('stopped while waiting for the answer'));
+      }, { once: true });
+    }
+    return requests;
+  }
+
   #authorization(appId: string, audience: string, keys: VapidKeyPair): string {
     const cacheKey = `${appId} ${keys.publicKey} ${audience}`;
-    const now = Date.now();
+    const now = this.#now();
     const cached = this.#headers.get(cacheKey);
     if (cached !== undefined && cached.renewAt > now) return cached.value;
     const expiration = Math.floor(now / 1000) + VAPID_VALIDITY_SECONDS;

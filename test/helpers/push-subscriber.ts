@@ -4,7 +4,7 @@
  * a 16-byte auth secret made as a browser makes them (PushManager.subscribe), and the decryption
  * of an `aes128gcm` message (RFC 8188 framing, RFC 8291 key derivation).
  */
-import { createDecipheriv, createECDH, hkdfSync, randomBytes, type ECDH } from 'node:crypto';
+import { createDecipheriv, createECDH, createHmac, randomBytes, type ECDH } from 'node:crypto';
 
 export interface SubscriptionKeys {
   /** The subscription's public key (uncompressed point, base64url), as PushSubscription.toJSON() gives it. */
@@ -16,10 +16,11 @@ export interface SubscriptionKeys {
 export class PushSubscriber {
   readonly #ecdh: ECDH;
   readonly #auth: Buffer;
+  readonly #publicKey: Buffer;
 
   constructor() {
     this.#ecdh = createECDH('prime256v1');
-    this.#ecdh.generateKeys();
+    this.#publicKey = this.#ecdh.generateKeys();
     this.#auth = randomBytes(16);
   }
 
@@ -40,10 +41,10 @@ export class PushSubscriber {
     // RFC 8291 §4: the push message is one record.
     if (ciphertext.length > recordSize || ciphertext.length < 17) throw new Error('aes128gcm body is not exactly one record');
     const ecdhSecret = this.#ecdh.computeSecret(senderKey);
-    const keyInfo = Buffer.concat([Buffer.from('WebPush: info\0'), this.#ecdh.getPublicKey(), senderKey]);
-    const ikm = Buffer.from(hkdfSync('sha256', ecdhSecret, this.#auth, keyInfo, 32));
-    const cek = Buffer.from(hkdfSync('sha256', ikm, salt, Buffer.from('Content-Encoding: aes128gcm\0'), 16));
-    const nonce = Buffer.from(hkdfSync('sha256', ikm, salt, Buffer.from('Content-Encoding: nonce\0'), 12));
+    const keyInfo = Buffer.concat([Buffer.from('WebPush: info\0'), this.#publicKey, senderKey]);
+    const ikm = hkdf(ecdhSecret, this.#auth, keyInfo, 32);
+    const cek = hkdf(ikm, salt, Buffer.from('Content-Encoding: aes128gcm\0'), 16);
+    const nonce = hkdf(ikm, salt, Buffer.from('Content-Encoding: nonce\0'), 12);
     const decipher = createDecipheriv('aes-128-gcm', cek, nonce);
     decipher.setAuthTag(ciphertext.subarray(ciphertext.length - 16));
     const padded = Buffer.concat([decipher.update(ciphertext.subarray(0, ciphertext.length - 16)), decipher.final()]);
@@ -53,4 +54,13 @@ export class PushSubscriber {
     if (end < 0 || padded[end] !== 2) throw new Error('aes128gcm record has no last-record delimiter');
     return padded.subarray(0, end);
   }
+}
+
+/**
+ * RFC 5869 HKDF-SHA-256 for outputs of at most 32 bytes (one expand block): PRK = HMAC(salt, IKM),
+ * OKM = HMAC(PRK, info || 0x01). Two HMACs, where node's hkdfSync makes key objects each call.
+ */
+function hkdf(ikm: Buffer, salt: Buffer, info: Buffer, length: number): Buffer {
+  const prk = createHmac('sha256', salt).update(ikm).digest();
+  return createHmac('sha256', prk).update(info).update(Buffer.from([1])).digest().subarray(0, length);
 }

@@ -12,6 +12,15 @@ export type VapidVerdict =
   | { readonly ok: false; readonly status: 401 | 403; readonly reason: string };
 
 const DAY_SECONDS = 24 * 60 * 60;
+/**
+ * (token, k) pairs whose signature verified. The verdict of an ES256 signature check depends on
+ * those bytes only, so a repeat is answered from here: a sender reuses one token for hours, and
+ * verifying it on every message made this service cost more CPU than the sender in the push
+ * benchmark. Every other check (aud, exp against now, sub, k against the subscription) still
+ * runs on every message. Bounded: cleared when full.
+ */
+const verifiedSignatures = new Set<string>();
+const MAX_VERIFIED = 10_000;
 
 function fail(status: 401 | 403, reason: string): VapidVerdict {
   return { ok: false, status, reason };
@@ -44,13 +53,18 @@ export function checkVapid(authorization: string | undefined, audience: string, 
   if (header.alg !== 'ES256') return fail(401, 'JWT alg is not ES256');
   const point = Buffer.from(key, 'base64url');
   if (point.length !== 65 || point[0] !== 4) return fail(401, 'k is not an uncompressed P-256 point');
-  const publicKey = createPublicKey({
-    key: { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') },
-    format: 'jwk',
-  });
-  const signature = Buffer.from(signaturePart, 'base64url');
-  const signed = verify('sha256', Buffer.from(`${headerPart}.${payloadPart}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
-  if (!signed) return fail(401, 'JWT signature does not verify with k');
+  const signatureKey = `${token} ${key}`;
+  if (!verifiedSignatures.has(signatureKey)) {
+    const publicKey = createPublicKey({
+      key: { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') },
+      format: 'jwk',
+    });
+    const signature = Buffer.from(signaturePart, 'base64url');
+    const signed = verify('sha256', Buffer.from(`${headerPart}.${payloadPart}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+    if (!signed) return fail(401, 'JWT signature does not verify with k');
+    if (verifiedSignatures.size >= MAX_VERIFIED) verifiedSignatures.clear();
+    verifiedSignatures.add(signatureKey);
+  }
   if (claims.aud !== audience) return fail(401, `JWT aud ${String(claims.aud)} is not ${audience}`);
   const nowSeconds = Math.floor(nowMs / 1000);
   if (typeof claims.exp !== 'number' || claims.exp <= nowSeconds) return fail(401, 'JWT exp is missing or past');

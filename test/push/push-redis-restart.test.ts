@@ -33,7 +33,8 @@ describe('push: Redis queue across a restart', () => {
       startServer({
         storage: { url },
         redis: { url: REDIS_URL, keyPrefix: prefix },
-        push: { enabled: true, allowHttpEndpoints: true, retryInitialDelayMs: 50 },
+        // Encryption on a worker thread (none by default on 2 cores): the pool is shut down mid-publish too.
+        push: { enabled: true, allowHttpEndpoints: true, retryInitialDelayMs: 50, encryptionThreads: 1 },
         shutdownGracePeriod: 5,
       });
     let first: TestServer | undefined = await start();
