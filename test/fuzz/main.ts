@@ -28,7 +28,7 @@ function integer(name: string, value: string | undefined): number {
 function line(report: FuzzReport): string {
   const inputs = report.frames + report.httpRequests;
   const rate = report.seconds > 0 ? Math.round(inputs / report.seconds) : 0;
-  return `batches ${report.batches}, frames ${report.frames}, HTTP requests ${report.httpRequests}, ${report.seconds.toFixed(0)} s, ${rate} inputs/s, heap after GC ${report.baselineHeapMb ?? '-'} -> peak ${report.peakHeapMb} MB`;
+  return `batches ${report.batches}, frames ${report.frames}, HTTP requests ${report.httpRequests} (of ${report.generated} generated), ${report.seconds.toFixed(0)} s, ${rate} inputs/s, heap after GC ${report.baselineHeapMb ?? '-'} -> peak ${report.peakHeapMb} MB, RSS ${report.rssMb} (peak ${report.peakRssMb}) MB`;
 }
 
 const seed = values.seed === undefined ? Math.floor(Math.random() * 0x7fffffff) : integer('seed', values.seed);

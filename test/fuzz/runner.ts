@@ -12,7 +12,10 @@ import { FUZZ_APP, FuzzTarget, InvariantBroken, mb } from './target.js';
 import { WireClient } from './wire-client.js';
 
 export interface FuzzOptions {
-  /** Total generated inputs (frames and HTTP requests), rounded up to whole batches. */
+  /**
+   * Inputs to send (frames and HTTP requests), rounded up to a whole batch. A client's sequence
+   * ends where the server closes its connection, so more are generated than sent.
+   */
   readonly count: number;
   readonly seed: number;
   /** fast-check's counterexample path, to replay one failure. */
@@ -32,11 +35,16 @@ export interface FuzzReport {
   readonly batches: number;
   readonly frames: number;
   readonly httpRequests: number;
+  /** Inputs generated, including the rest of each sequence after the server closed it. */
+  readonly generated: number;
   readonly seconds: number;
   readonly closedByServer: number;
   readonly statuses: Readonly<Record<string, number>>;
   readonly baselineHeapMb: string | undefined;
   readonly peakHeapMb: string;
+  /** Resident set size of the whole process (server and driver), sampled after every batch. */
+  readonly rssMb: string;
+  readonly peakRssMb: string;
   /** fast-check's failure report (seed, path, counterexample, error), when an invariant broke. */
   readonly failure: string | undefined;
 }
@@ -45,12 +53,17 @@ const SETTLE_TIMEOUT_MS = 20_000;
 const HTTP_TIMEOUT_MS = 10_000;
 const HTTP_PARALLEL = 8;
 
+/** Ends the run once `count` inputs were sent: thrown by the property, not a failure. */
+class Enough extends Error {}
+
 interface Totals {
   batches: number;
   frames: number;
   httpRequests: number;
   closedByServer: number;
   statuses: Map<number, number>;
+  rss: number;
+  peakRss: number;
 }
 
 async function driveClient(port: number, steps: readonly Step[], index: number, totals: Totals): Promise<void> {
@@ -117,7 +130,7 @@ async function driveBatch(target: FuzzTarget, agent: Agent, generated: Batch, to
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const target = await FuzzTarget.start();
   const agent = new Agent({ keepAlive: true, maxSockets: HTTP_PARALLEL });
-  const totals: Totals = { batches: 0, frames: 0, httpRequests: 0, closedByServer: 0, statuses: new Map() };
+  const totals: Totals = { batches: 0, frames: 0, httpRequests: 0, closedByServer: 0, statuses: new Map(), rss: 0, peakRss: 0 };
   const perBatch = options.clients * options.steps + options.requests;
   const started = Date.now();
   const report = (failure: string | undefined): FuzzReport => ({
@@ -125,29 +138,37 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     batches: totals.batches,
     frames: totals.frames,
     httpRequests: totals.httpRequests,
+    generated: totals.batches * perBatch,
     seconds: (Date.now() - started) / 1000,
     closedByServer: totals.closedByServer,
     statuses: Object.fromEntries([...totals.statuses].sort(([a], [b]) => a - b).map(([status, count]) => [String(status), count])),
     baselineHeapMb: target.baselineHeap === undefined ? undefined : mb(target.baselineHeap),
     peakHeapMb: mb(target.peakHeap),
+    rssMb: mb(totals.rss),
+    peakRssMb: mb(totals.peakRss),
     failure,
   });
   const property = fc.asyncProperty(batch(options.clients, options.steps, options.requests), async (generated) => {
+    if (options.path === undefined && totals.frames + totals.httpRequests >= options.count) throw new Enough();
     await driveBatch(target, agent, generated, totals);
     totals.batches += 1;
     const heap = options.gcEvery > 0 && totals.batches % options.gcEvery === 0;
     await target.check(totals.batches, heap, options.heapSlackMb * 1_048_576);
+    totals.rss = process.memoryUsage.rss();
+    totals.peakRss = Math.max(totals.peakRss, totals.rss);
     options.progress?.(report(undefined));
   });
   let failure: string | undefined;
   try {
     const details = await fc.check(property, {
       seed: options.seed,
-      numRuns: Math.max(1, Math.ceil(options.count / perBatch)),
+      // Unbounded: the property ends the run with Enough once `count` inputs were sent. A replay
+      // (`path`) runs that one batch.
+      numRuns: options.path === undefined ? Number.MAX_SAFE_INTEGER : Math.max(1, Math.ceil(options.count / perBatch)),
       endOnFailure: true,
       ...(options.path === undefined ? {} : { path: options.path }),
     });
-    if (details.failed) {
+    if (details.failed && !(details.errorInstance instanceof Enough)) {
       // fast-check's report leaves out what broke when it ends on the first failure: say it first.
       const broken = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
       failure = `${broken}\n${fc.defaultReportMessage(details)}`;
