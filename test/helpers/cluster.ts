@@ -35,8 +35,8 @@ export function asTestServer(port: number): TestServer {
 }
 
 /** Starts one node; a node is one process unless `args` says otherwise (e.g. --workers 3). */
-export async function startNode(configPath: string, args: string[] = ['--workers', '1']): Promise<ClusterNode> {
-  const cli = await startCli(['start', '--config', configPath, '--port', '0', ...args]);
+export async function startNode(configPath: string, args: string[] = ['--workers', '1'], env: NodeJS.ProcessEnv = {}): Promise<ClusterNode> {
+  const cli = await startCli(['start', '--config', configPath, '--port', '0', ...args], env);
   return { cli, server: asTestServer(cli.port) };
 }
 
