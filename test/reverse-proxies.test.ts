@@ -107,7 +107,7 @@ for (const proxy of PROXIES) {
       const pusher = client('ws');
       await within(connected(pusher), 10_000, `pusher-js over WebSocket through ${proxy.name}`);
       assert.equal(transportOf(pusher)?.name, 'ws');
-      const channel = await subscribed(pusher, 'private-orders');
+      const channel = await within(subscribed(pusher, 'private-orders'), 10_000, 'the subscription');
       const received = nextEvent(channel, 'created');
       const response = await sdkFor(viaProxy, APP).trigger('private-orders', 'created', { id: 42 });
       assert.equal(response.status, 200);
@@ -118,7 +118,7 @@ for (const proxy of PROXIES) {
     it('carries pusher-js over xhr_streaming alone, and passes each event on while the stream stays open', async () => {
       const pusher = client('xhr_streaming');
       await within(connected(pusher), 10_000, `pusher-js over xhr_streaming through ${proxy.name}`);
-      const channel = await subscribed(pusher, 'news');
+      const channel = await within(subscribed(pusher, 'news'), 10_000, 'the subscription');
       const stream = transportOf(pusher);
       assert.ok(stream?.stream !== undefined);
       assert.equal(stream.name, 'xhr_streaming');

@@ -20,26 +20,36 @@ export async function startNginx(site: string, upstreamPort: number): Promise<Pr
   const bound = replaceOnce(replaceOnce(site, 'listen 80;', `listen 127.0.0.1:${port};`), 'server 127.0.0.1:6001;', `server 127.0.0.1:${upstreamPort};`);
   const configFile = join(dir, 'nginx.conf');
   await writeFile(configFile, mainConfig(dir, bound));
+  // Armed before the spawn: on a loaded machine nginx can bind and write its pid file before a
+  // watcher made after the spawn would exist, and that write would go unseen.
+  const pidFile = watchPidFile(dir);
   return ProxyProcess.start(port, {
     command: NGINX,
     args: ['-c', configFile, '-p', dir, '-e', 'stderr'],
     dir,
     // Fast shutdown: open connections are closed, not waited for.
     stopSignal: 'SIGTERM',
-    ready: () => pidFileWritten(dir),
+    ready: () => pidFile.written,
+    cancelReady: () => pidFile.cancel(),
   });
 }
 
-/** nginx writes its pid file once its listening sockets are bound: from then on connections queue. */
-function pidFileWritten(dir: string): Promise<void> {
+interface PidFileWatch {
+  /** Resolves once nginx has written its pid file: it does so once its listening sockets are bound. */
+  readonly written: Promise<void>;
+  readonly cancel: () => void;
+}
+
+function watchPidFile(dir: string): PidFileWatch {
   const watcher = watch(dir);
-  return new Promise<void>((resolve) => {
+  const written = new Promise<void>((resolve) => {
     watcher.on('change', (_kind, name) => {
       if (name !== 'nginx.pid') return;
       watcher.close();
       resolve();
     });
   });
+  return { written, cancel: () => watcher.close() };
 }
 
 /** The main context around the documented block: everything in the test's own directory. */

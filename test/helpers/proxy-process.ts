@@ -30,6 +30,9 @@ export function temporaryDirectory(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `switchboard-${prefix}-`));
 }
 
+/** A proxy that is not accepting connections by then will not be: fail with its output instead of hanging. */
+const READY_WITHIN_MS = 20_000;
+
 export interface StartProcessOptions {
   readonly command: string;
   readonly args: readonly string[];
@@ -37,6 +40,8 @@ export interface StartProcessOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Resolves once the proxy accepts connections (it has just been spawned; its stderr is given). */
   readonly ready: (stderr: Readable) => Promise<void>;
+  /** Releases what `ready` holds when the start fails (a watcher armed before the spawn). */
+  readonly cancelReady?: () => void;
   /** How the proxy is stopped; it must not wait for open connections. */
   readonly stopSignal: NodeJS.Signals;
 }
@@ -69,11 +74,19 @@ export class ProxyProcess {
       child.once('exit', (code) => reject(new Error(`${options.command} exited with ${String(code)}:\n${output}`)));
     });
     failed.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`${options.command} not ready within ${READY_WITHIN_MS} ms:\n${output}`)), READY_WITHIN_MS);
+    });
     try {
-      await Promise.race([options.ready(child.stderr), failed]);
+      await Promise.race([options.ready(child.stderr), failed, late]);
     } catch (error) {
+      options.cancelReady?.();
+      child.kill('SIGKILL');
       await rm(options.dir, { recursive: true, force: true });
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
     return new ProxyProcess(port, child, options.dir, options.stopSignal);
   }
