@@ -11,7 +11,20 @@
  * whose JIT and GC work varies by hundreds of millions of instructions between runs, stay out.
  * Needs `valgrind` (Debian package) and a build (`npm run build`).
  *
+ * With `--in-flight N`, N publish requests are in flight at once, as in the saturation scenarios;
+ * with `--batch B`, each request is a batch of B events (at most 10, the API's limit), all
+ * delivered in one event-loop turn: each socket write then carries B frames or more, as at
+ * saturation (where the bench sees 0.064 writes per delivery), and the count says what the
+ * per-recipient code costs rather than one write per delivery. With `--cache-sim on`, callgrind also simulates the
+ * caches and the data-cache misses per delivery are printed (first level, and last level): the
+ * cost of touching many objects per recipient, which instruction counts do not show.
+ *
  *   node dist/bench/instructions.js [--subscribers N] [--messages M] [--rounds R] [--admin on|off]
+ *     [--in-flight N] [--batch B] [--cache-sim on|off] [--warmup W] [--keep DIR]
+ *
+ * `--warmup W` publishes W more messages the same way before the count starts, so that V8 has
+ * compiled the path (without it, the count includes the interpreter and the compiler's own work);
+ * `--keep DIR` leaves each round's callgrind output in DIR, for `callgrind_annotate`.
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -32,7 +45,15 @@ interface Settings {
   readonly messages: number;
   readonly rounds: number;
   readonly admin: boolean;
+  readonly inFlight: number;
+  readonly batch: number;
+  readonly cacheSim: boolean;
+  readonly warmup: number;
+  readonly keep: string | undefined;
 }
+
+/** What one round counted: callgrind's totals by event name (Ir, and D1mr, DLmr, ... with the cache simulation). */
+type Totals = ReadonlyMap<string, number>;
 
 function settings(): Settings {
   const { values } = parseArgs({
@@ -41,6 +62,11 @@ function settings(): Settings {
       messages: { type: 'string', default: '1000' },
       rounds: { type: 'string', default: '3' },
       admin: { type: 'string', default: 'on' },
+      'in-flight': { type: 'string', default: '1' },
+      batch: { type: 'string', default: '1' },
+      warmup: { type: 'string', default: '0' },
+      keep: { type: 'string' },
+      'cache-sim': { type: 'string', default: 'off' },
     },
   });
   const count = (text: string, name: string): number => {
@@ -49,11 +75,17 @@ function settings(): Settings {
     return value;
   };
   if (values.admin !== 'on' && values.admin !== 'off') throw new Error('--admin must be on or off');
+  if (values['cache-sim'] !== 'on' && values['cache-sim'] !== 'off') throw new Error('--cache-sim must be on or off');
   return {
     subscribers: count(values.subscribers, 'subscribers'),
     messages: count(values.messages, 'messages'),
     rounds: count(values.rounds, 'rounds'),
     admin: values.admin === 'on',
+    inFlight: count(values['in-flight'], 'in-flight'),
+    batch: Math.min(10, count(values.batch, 'batch')),
+    cacheSim: values['cache-sim'] === 'on',
+    warmup: values.warmup === '0' ? 0 : count(values.warmup, 'warmup'),
+    keep: values.keep,
   };
 }
 
@@ -67,12 +99,27 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Instructions counted while collection was on, read from callgrind's totals line. */
-async function instructionsOf(outFile: string): Promise<number> {
+/** What was counted while collection was on: callgrind's `events:` names against its `totals:` line. */
+async function totalsOf(outFile: string): Promise<Totals> {
   const text = await readFile(outFile, 'utf8');
-  const totals = /^totals:\s+(\d+)/m.exec(text);
-  if (totals?.[1] === undefined) throw new Error(`no totals in ${outFile}`);
-  return Number(totals[1]);
+  const events = /^events:\s+(.+)$/m.exec(text)?.[1]?.trim().split(/\s+/);
+  const totals = /^totals:\s+(.+)$/m.exec(text)?.[1]?.trim().split(/\s+/);
+  if (events === undefined || totals === undefined) throw new Error(`no totals in ${outFile}`);
+  return new Map(events.map((name, index) => [name, Number(totals[index] ?? 0)]));
+}
+
+/** Publishes `messages` ticks in requests of `batch` events, `inFlight` requests at a time. */
+async function publishAll(pusher: Pusher, messages: number, inFlight: number, batch: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < messages) {
+      const first = next;
+      next = Math.min(messages, next + batch);
+      if (next - first === 1) await pusher.trigger(CHANNEL, 'tick', { index: first });
+      else await pusher.triggerBatch(Array.from({ length: next - first }, (_, offset) => ({ channel: CHANNEL, name: 'tick', data: { index: first + offset } })));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, messages) }, worker));
 }
 
 const run = promisify(execFile);
@@ -83,10 +130,10 @@ async function collect(pid: number, on: boolean): Promise<void> {
 }
 
 /** One server run under callgrind: counts only the fan-out of `messages` publications to every subscriber. */
-async function countRun(settings: Settings, messages: number, folder: string, label: string): Promise<number> {
+async function countRun(settings: Settings, messages: number, folder: string, label: string): Promise<Totals> {
   const port = await freePort();
   const config = join(folder, `${label}.json`);
-  const outFile = join(folder, `${label}.callgrind`);
+  const outFile = join(settings.keep ?? folder, `${label}.callgrind`);
   await writeFile(
     config,
     JSON.stringify({
@@ -99,7 +146,7 @@ async function countRun(settings: Settings, messages: number, folder: string, la
   );
   const child = spawn(
     'valgrind',
-    ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${outFile}`, process.execPath, 'bin/switchboard.js', 'start', '--config', config],
+    ['--tool=callgrind', '--instr-atstart=no', `--cache-sim=${settings.cacheSim ? 'yes' : 'no'}`, `--callgrind-out-file=${outFile}`, process.execPath, 'bin/switchboard.js', 'start', '--config', config],
     { stdio: ['ignore', 'ignore', 'ignore'] },
   );
   const exited = once(child, 'exit');
@@ -110,19 +157,31 @@ async function countRun(settings: Settings, messages: number, folder: string, la
   if (pid === undefined) throw new Error('valgrind did not start');
   try {
     const sockets = await connectAll(port, settings.subscribers);
+    // receivedAll(n) resolves once n ticks have arrived, counted across all sockets.
     let received = 0;
-    let allReceived: () => void = () => undefined;
-    const done = new Promise<void>((resolve) => (allReceived = resolve));
-    const expected = settings.subscribers * messages;
+    let target = 0;
+    let reachedTarget: () => void = () => undefined;
+    const receivedAll = (count: number): Promise<void> => {
+      target = count;
+      return received >= count ? Promise.resolve() : new Promise<void>((resolve) => (reachedTarget = resolve));
+    };
     for (const socket of sockets) {
       socket.on('message', (data: Buffer) => {
         if (data.includes('"event":"tick"')) received += 1;
-        if (received === expected) allReceived();
+        if (received === target) reachedTarget();
       });
     }
     const pusher = new Pusher({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port: String(port), useTLS: false, agent });
+    const warmed = settings.subscribers * settings.warmup;
+    if (warmed > 0) {
+      // Every warm-up delivery is in before the count starts.
+      const warm = receivedAll(warmed);
+      await publishAll(pusher, settings.warmup, settings.inFlight, settings.batch);
+      await warm;
+    }
+    const done = receivedAll(warmed + settings.subscribers * messages);
     await collect(pid, true);
-    for (let index = 0; index < messages; index += 1) await pusher.trigger(CHANNEL, 'tick', { index });
+    await publishAll(pusher, messages, settings.inFlight, settings.batch);
     await done;
     await collect(pid, false);
     for (const socket of sockets) socket.terminate();
@@ -131,7 +190,7 @@ async function countRun(settings: Settings, messages: number, folder: string, la
     child.kill('SIGTERM');
     await exited;
   }
-  return instructionsOf(outFile);
+  return totalsOf(outFile);
 }
 
 /** Connects and subscribes every socket; resolves once all are subscribed (retrying until the server is up). */
@@ -170,20 +229,43 @@ function subscribe(port: number): Promise<WebSocket> {
   });
 }
 
+interface PerDelivery {
+  readonly instructions: number;
+  /** First-level data-cache misses (reads and writes); with the cache simulation only. */
+  readonly d1Misses: number | undefined;
+  /** Last-level data-cache misses (reads and writes); with the cache simulation only. */
+  readonly llMisses: number | undefined;
+}
+
+function perDelivery(totals: Totals, deliveries: number): PerDelivery {
+  const sum = (...names: string[]): number | undefined => (names.every((name) => totals.has(name)) ? names.reduce((total, name) => total + (totals.get(name) ?? 0), 0) / deliveries : undefined);
+  return { instructions: (totals.get('Ir') ?? 0) / deliveries, d1Misses: sum('D1mr', 'D1mw'), llMisses: sum('DLmr', 'DLmw') };
+}
+
+function describe(counted: PerDelivery): string {
+  const caches = counted.d1Misses === undefined || counted.llMisses === undefined ? '' : `, ${counted.d1Misses.toFixed(1)} D1 and ${counted.llMisses.toFixed(2)} LL data misses`;
+  return `${counted.instructions.toFixed(0)} instructions${caches}`;
+}
+
 async function main(): Promise<void> {
   const chosen = settings();
   const folder = await mkdtemp(join(tmpdir(), 'switchboard-instructions-'));
   try {
-    const perDelivery: number[] = [];
+    const deliveries = chosen.subscribers * chosen.messages;
+    const rounds: PerDelivery[] = [];
     for (let round = 0; round < chosen.rounds; round += 1) {
-      const counted = await countRun(chosen, chosen.messages, folder, `round-${String(round)}`);
-      const value = counted / (chosen.subscribers * chosen.messages);
-      perDelivery.push(value);
-      console.log(`round ${String(round + 1)}: ${String(counted)} instructions counted, ${value.toFixed(0)} per delivery`);
+      const counted = perDelivery(await countRun(chosen, chosen.messages, folder, `round-${String(round)}`), deliveries);
+      rounds.push(counted);
+      console.log(`round ${String(round + 1)}: ${describe(counted)} per delivery`);
     }
-    const sorted = [...perDelivery].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-    console.log(`admin ${chosen.admin ? 'on' : 'off'}: median ${median.toFixed(0)} instructions per delivery (${String(chosen.subscribers)} subscribers x ${String(chosen.messages)} messages)`);
+    const median = (pick: (round: PerDelivery) => number | undefined): number | undefined => {
+      const values = rounds.map(pick).filter((value): value is number => value !== undefined).sort((a, b) => a - b);
+      return values[Math.floor(values.length / 2)];
+    };
+    const summary = { instructions: median((round) => round.instructions) ?? 0, d1Misses: median((round) => round.d1Misses), llMisses: median((round) => round.llMisses) };
+    console.log(
+      `admin ${chosen.admin ? 'on' : 'off'}, ${String(chosen.inFlight)} in flight, batches of ${String(chosen.batch)}: median ${describe(summary)} per delivery (${String(chosen.subscribers)} subscribers x ${String(chosen.messages)} messages)`,
+    );
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
