@@ -65,6 +65,11 @@ export class Hub {
 
   /** Queues one already-encoded frame on every subscriber but `exceptSocketId`. */
   deliverFrame(subscribers: ReadonlySet<Subscriber>, frame: Frame, exceptSocketId?: string): number {
+    if (exceptSocketId === undefined) {
+      // Most publications exclude no one: no comparison per recipient.
+      for (const subscriber of subscribers) subscriber.send(frame);
+      return subscribers.size;
+    }
     let delivered = 0;
     for (const subscriber of subscribers) {
       if (subscriber.socketId === exceptSocketId) continue;

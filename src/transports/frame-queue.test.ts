@@ -60,4 +60,17 @@ describe('frame queue', () => {
     assert.equal(queue.length, 0);
     assert.equal(queue.bytes, 0);
   });
+
+  it('takes frames in order until their bytes reach the limit: at least one, all when they fit', () => {
+    const queue = new FrameQueue(new FlushScheduler(), 100, () => undefined);
+    assert.deepEqual(queue.takeUpTo(10), [], 'nothing from an empty queue');
+    for (const text of ['a', 'bb', 'ccc', 'dddd']) queue.push(new Frame(text), 0);
+    assert.deepEqual(queue.takeUpTo(0).map((frame) => frame.text), ['a'], 'one frame even with no room');
+    assert.deepEqual(queue.takeUpTo(3).map((frame) => frame.text), ['bb', 'ccc'], 'the frame that reaches the limit is taken');
+    assert.equal(queue.length, 1);
+    assert.equal(queue.bytes, 4);
+    assert.deepEqual(queue.takeUpTo(1_000).map((frame) => frame.text), ['dddd']);
+    assert.equal(queue.length, 0);
+    assert.equal(queue.bytes, 0);
+  });
 });

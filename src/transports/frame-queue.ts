@@ -59,6 +59,24 @@ export class FrameQueue {
   }
 
   /**
+   * Removes and returns frames from the front, in order, until their bytes reach `maxBytes`: at
+   * least one frame, and all of them when they fit. Empty when the queue is.
+   */
+  takeUpTo(maxBytes: number): Frame[] {
+    const frames = this.#frames;
+    let count = 0;
+    let bytes = 0;
+    while (count < frames.length && (count === 0 || bytes < maxBytes)) {
+      bytes += (frames[count] as Frame).size;
+      count += 1;
+    }
+    if (count === frames.length) return this.take();
+    this.#frames = frames.slice(count);
+    this.#bytes -= bytes;
+    return frames.slice(0, count);
+  }
+
+  /**
    * Hands frames in order to `write`, removing each one written, until the queue is empty or
    * `write` returns false (the frame it was given counts as written; the rest stay queued).
    */

@@ -15,6 +15,7 @@ import { encodeError } from '../protocol/codec.js';
 import { Frame } from '../protocol/frame.js';
 import { ClosingWebSocket } from './closing-websocket.js';
 import type { FlushScheduler } from './flush-scheduler.js';
+import { JoinedFrames } from './joined-frames.js';
 import { WebSocketTransport } from './websocket-transport.js';
 
 export interface WebSocketEndpointOptions {
@@ -36,6 +37,7 @@ const APP_PATH = /^\/app\/([^/?]+)\/?$/;
 export class WebSocketEndpoint {
   readonly #options: WebSocketEndpointOptions;
   readonly #server: Server<typeof ClosingWebSocket>;
+  readonly #joined = new JoinedFrames();
 
   constructor(options: WebSocketEndpointOptions) {
     this.#options = options;
@@ -68,6 +70,7 @@ export class WebSocketEndpoint {
       const client = this.#options.resolveClient(request);
       const transport = new WebSocketTransport(ws, socket, client, {
         scheduler: this.#options.scheduler,
+        joined: this.#joined,
         maxBufferedBytes: this.#options.maxBufferedBytes,
         compression: this.#options.compression,
         now: this.#options.now,

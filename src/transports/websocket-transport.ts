@@ -1,6 +1,7 @@
 /**
  * A WebSocket as a Transport. Frames are queued and written to the raw socket once per event-loop
- * turn as pre-encoded RFC 6455 frames (one write, or one corked writev, per socket per turn); `ws`
+ * turn as pre-encoded RFC 6455 frames (one write per socket per turn: several small frames joined
+ * into one buffer, shared by the sockets given the same frames, or a corked writev); `ws`
  * keeps the handshake, the reading side, control frames and the closing handshake. With
  * permessage-deflate negotiated, frames go through `ws.send` instead, since they must be
  * compressed per socket.
@@ -18,11 +19,14 @@ import { CloseReasons } from '../protocol/errors.js';
 import type { ClosingWebSocket } from './closing-websocket.js';
 import type { FlushScheduler } from './flush-scheduler.js';
 import { FrameQueue } from './frame-queue.js';
+import type { JoinedFrames } from './joined-frames.js';
 import { SlowConsumerRule } from './slow-consumer.js';
 import type { Transport, TransportListener } from '../core/transport.js';
 
 export interface WebSocketTransportOptions {
   readonly scheduler: FlushScheduler;
+  /** Shared by every WebSocket of the endpoint: a turn's frames joined once for all recipients. */
+  readonly joined: JoinedFrames;
   /** Cap on queued plus socket-buffered outgoing bytes, applied by the SlowConsumerRule. */
   readonly maxBufferedBytes: number;
   readonly compression: boolean;
@@ -58,6 +62,10 @@ export class WebSocketTransport implements Transport {
   readonly #options: WebSocketTransportOptions;
   readonly #queue: FrameQueue;
   readonly #slowConsumer: SlowConsumerRule;
+  /** websocket.maxBufferedBytes: pending bytes at or under it need no judging. */
+  readonly #cap: number;
+  /** The socket's buffered bytes when last read (every flush): an upper bound until the next. */
+  #bufferedBound = 0;
   #closing = false;
   #awaitingDrain = false;
   #listener: TransportListener | undefined;
@@ -72,6 +80,7 @@ export class WebSocketTransport implements Transport {
     this.#socket = socket;
     this.client = client;
     this.#options = options;
+    this.#cap = options.maxBufferedBytes;
     this.#slowConsumer = new SlowConsumerRule(options.maxBufferedBytes, options.now);
     this.#queue = new FrameQueue(options.scheduler, this.#slowConsumer.ceiling, () => this.#flush());
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -110,10 +119,26 @@ export class WebSocketTransport implements Transport {
     if (this.#closedWith !== undefined) listener.onClose(this.#closedWith.code, this.#closedWith.reason);
   }
 
+  /**
+   * Called once per recipient of every publication, so the common case reads only this object and
+   * its queue: it judges against `#bufferedBound` (the socket's buffered bytes as of the last
+   * flush) rather than reading them through ws and the socket's state on every frame. Between
+   * flushes those bytes only shrink as the kernel takes them (ws's own control frames aside, a
+   * few bytes), so a frame that fits under the bound fits; only near the cap are the exact bytes
+   * read and judged. Every flush judges the exact figure again, which also resets the rule's
+   * timer when a reader has caught up.
+   */
   send(frame: Frame): void {
     if (this.#closing) return;
-    const buffered = this.#ws.bufferedAmount;
-    if (!this.#queue.push(frame, buffered) || this.#slowConsumer.tooSlow(this.#queue.bytes + buffered)) this.#overflow();
+    const queue = this.#queue;
+    const bound = this.#bufferedBound;
+    if (queue.push(frame, bound)) {
+      if (queue.bytes + bound <= this.#cap || !this.#slowConsumer.tooSlow(queue.bytes + this.#ws.bufferedAmount)) return;
+    } else {
+      const buffered = this.#ws.bufferedAmount;
+      if (queue.push(frame, buffered) && !this.#slowConsumer.tooSlow(queue.bytes + buffered)) return;
+    }
+    this.#overflow();
   }
 
   /** Writes everything queued, backed up or not (it is already in memory), then the close frame. */
@@ -151,12 +176,17 @@ export class WebSocketTransport implements Transport {
       this.#queue.clear();
       return;
     }
-    if (this.#queue.length > 0 && !this.#socket.writableNeedDrain) this.#write(WRITE_AHEAD_BYTES);
+    // Each write takes at least one frame. One that the kernel took at once leaves no drain to
+    // wait for (Node sets needDrain only for a write still pending), so writing goes on until the
+    // queue is empty or the socket holds back.
+    while (this.#queue.length > 0 && !this.#socket.writableNeedDrain) this.#write(WRITE_AHEAD_BYTES);
     if (this.#queue.length > 0 && !this.#awaitingDrain) {
       this.#awaitingDrain = true;
       this.#socket.once('drain', this.#onDrain);
     }
-    if (this.#slowConsumer.tooSlow(this.#queue.bytes + this.#ws.bufferedAmount)) this.#overflow();
+    const buffered = this.#ws.bufferedAmount;
+    this.#bufferedBound = buffered;
+    if (this.#slowConsumer.tooSlow(this.#queue.bytes + buffered)) this.#overflow();
   }
 
   readonly #onDrain = (): void => {
@@ -164,7 +194,11 @@ export class WebSocketTransport implements Transport {
     this.#flush();
   };
 
-  /** Writes queued frames in order until the socket's write buffer holds `writeAhead` bytes. */
+  /**
+   * Writes queued frames in order until the socket's write buffer holds `writeAhead` bytes: one
+   * frame as it is, several joined into one buffer (JoinedFrames), or, when they are too large to
+   * join, as one corked writev.
+   */
   #write(writeAhead: number): void {
     if (this.#options.compression) {
       // Compressed frames are written by ws when deflate is done; a whole turn's worth at a time.
@@ -175,16 +209,20 @@ export class WebSocketTransport implements Transport {
       return;
     }
     const socket = this.#socket;
-    const write = (frame: Frame): boolean => {
-      socket.write(frame.websocketBytes());
-      return socket.writableLength < writeAhead;
-    };
-    if (this.#queue.length === 1) {
-      this.#queue.writeWhile(write);
+    const frames = this.#queue.takeUpTo(writeAhead - socket.writableLength);
+    const [first] = frames;
+    if (first === undefined) return;
+    if (frames.length === 1) {
+      socket.write(first.websocketBytes());
+      return;
+    }
+    const joined = this.#options.joined.bytesOf(frames);
+    if (joined !== undefined) {
+      socket.write(joined);
       return;
     }
     socket.cork();
-    this.#queue.writeWhile(write);
+    for (const frame of frames) socket.write(frame.websocketBytes());
     socket.uncork();
   }
 
