@@ -17,7 +17,7 @@ export class AppCounters {
   clientEvents = 0;
   /** Characters of message text received from clients (bytes for ASCII text). */
   receivedBytes = 0;
-  /** Characters of message text queued to clients (bytes for ASCII text). */
+  /** UTF-8 bytes of message text queued to clients (Frame.size). */
   sentBytes = 0;
   /** Connections closed because their reader fell behind (4100). */
   slowConsumerCloses = 0;

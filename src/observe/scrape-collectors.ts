@@ -36,7 +36,7 @@ const APP_TOTALS: readonly (readonly [string, AppTotal, string])[] = [
   ['switchboard_deliveries_total', 'deliveries', 'Messages queued to subscribers on this node: one per recipient.'],
   ['switchboard_client_events_total', 'clientEvents', 'client-* events accepted from clients on this node.'],
   ['switchboard_received_bytes_total', 'receivedBytes', 'Message text received from clients (characters; bytes for ASCII).'],
-  ['switchboard_sent_bytes_total', 'sentBytes', 'Message text queued to clients (characters; bytes for ASCII).'],
+  ['switchboard_sent_bytes_total', 'sentBytes', 'Message text queued to clients (UTF-8 bytes, without framing).'],
   ['switchboard_slow_consumer_closes_total', 'slowConsumerCloses', 'Connections closed with 4100 because their reader fell behind.'],
 ];
 
