@@ -21,6 +21,14 @@ const INPUT_INTERVAL_MS = 15;
 const P99_BUDGET_MS = 200;
 /** A bound on the moves made to get 500 inputs sent (a phone coalescing nearly all of them fails). */
 const MAX_MOVES = 1_500;
+/** How steadily both pages must draw before the inputs start (see drawingSteadily). */
+const STEADY_FRAMES = 30;
+const STEADY_FRAME_MS = 40;
+
+/** The page's own requestAnimationFrame (the tests compile without the DOM's types). */
+interface AnimationFrames {
+  readonly requestAnimationFrame: (callback: (now: number) => void) => number;
+}
 
 interface DisplayGlobals {
   readonly inputLatencies: readonly number[];
@@ -34,6 +42,31 @@ function urlOf(example: RunningExample, role: string): string {
 
 async function joined(page: Page): Promise<void> {
   await page.locator('#status[data-joined="true"]').waitFor();
+}
+
+/**
+ * Resolves once the page draws steadily: STEADY_FRAMES animation frames in a row, each at most
+ * STEADY_FRAME_MS after the last. Pages that have just loaded (and the previous test's, closing)
+ * keep both cores of a small machine busy for a second or so; inputs measured then would time
+ * Chromium's start-up, not an input's route through Switchboard to the display.
+ */
+async function drawingSteadily(page: Page): Promise<void> {
+  await page.evaluate(
+    ({ frames, gap }) =>
+      new Promise<void>((resolve) => {
+        const { requestAnimationFrame } = globalThis as unknown as AnimationFrames;
+        let last = performance.now();
+        let steady = 0;
+        const tick = (now: number): void => {
+          steady = now - last <= gap ? steady + 1 : 0;
+          last = now;
+          if (steady >= frames) resolve();
+          else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      }),
+    { frames: STEADY_FRAMES, gap: STEADY_FRAME_MS },
+  );
 }
 
 /** Where the sprite is drawn, from the arena's top left corner, in the display's pixels. */
@@ -66,6 +99,7 @@ describe('controller example: phone to display in Chromium', () => {
       const phone = await chromium.open(urlOf(example, 'phone').replace('room=test', `room=${room}`));
       try {
         await Promise.all([joined(display.page), joined(phone.page)]);
+        await Promise.all([drawingSteadily(display.page), drawingSteadily(phone.page)]);
         if (transport === 'xhr_streaming') assert.ok(transportRequests.some((path) => path.endsWith('/xhr_streaming')), 'the display streams over xhr_streaming');
 
         const pad = await phone.page.locator('#pad').boundingBox();
