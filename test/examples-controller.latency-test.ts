@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { silentLogger } from '../src/shared/logger.js';
 import { startExample, type RunningExample } from '../examples/run.js';
-import { launchChromium, type Chromium } from './helpers/chromium.js';
+import { launchChromium, outrankChromium, type Chromium } from './helpers/chromium.js';
 import { latencyFigures, recordFigures, recordScreenshot } from './helpers/example-record.js';
 
 const INPUTS = 500;
@@ -82,6 +82,7 @@ describe('controller example: phone to display in Chromium', () => {
 
   before(async () => {
     example = await startExample('controller', { port: 0, pagePort: 0, logger: silentLogger, room: 'test' });
+    outrankChromium();
     chromium = await launchChromium();
   });
 

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { silentLogger } from '../src/shared/logger.js';
 import { startExample, type RunningExample } from '../examples/run.js';
-import { launchChromium, type Chromium, type OpenedPage } from './helpers/chromium.js';
+import { launchChromium, outrankChromium, type Chromium, type OpenedPage } from './helpers/chromium.js';
 import { latencyFigures, recordFigures, recordScreenshot } from './helpers/example-record.js';
 
 const PRESSES = 150;
@@ -52,6 +52,7 @@ describe('soundboard example in Chromium', () => {
 
   before(async () => {
     example = await startExample('soundboard', { port: 0, pagePort: 0, logger: silentLogger, room: 'band' });
+    outrankChromium();
     chromium = await launchChromium();
     const url = example.urls[0]?.url ?? '';
     people = { ana: await join(chromium, url, 'Ana'), ben: await join(chromium, url, 'Ben'), chloe: await join(chromium, url, 'Chloé') };
