@@ -44,23 +44,6 @@ describe('frame queue', () => {
     assert.equal(queue.bytes, 9);
   });
 
-  it('writes frames in order until the writer says stop, keeping the rest queued and counted', () => {
-    const queue = new FrameQueue(new FlushScheduler(), 100, () => undefined);
-    for (const text of ['a', 'bb', 'ccc', 'dddd']) queue.push(new Frame(text), 0);
-    const written: string[] = [];
-    queue.writeWhile((frame) => {
-      written.push(frame.text);
-      return frame.text !== 'bb';
-    });
-    assert.deepEqual(written, ['a', 'bb'], 'the frame that said stop was written');
-    assert.equal(queue.length, 2);
-    assert.equal(queue.bytes, 7);
-    queue.writeWhile((frame) => written.push(frame.text) > 0);
-    assert.deepEqual(written, ['a', 'bb', 'ccc', 'dddd']);
-    assert.equal(queue.length, 0);
-    assert.equal(queue.bytes, 0);
-  });
-
   it('takes frames in order until their bytes reach the limit: at least one, all when they fit', () => {
     const queue = new FrameQueue(new FlushScheduler(), 100, () => undefined);
     assert.deepEqual(queue.takeUpTo(10), [], 'nothing from an empty queue');

@@ -14,7 +14,7 @@ export class FrameQueue {
   #scheduled = false;
   readonly #flushable: { flush(): void };
 
-  /** `flush` is called at most once per turn while frames are queued; it calls `take`. */
+  /** `flush` is called at most once per turn while frames are queued; it calls `take` or `takeUpTo`. */
   constructor(scheduler: FlushScheduler, maxBytes: number, flush: () => void) {
     this.#scheduler = scheduler;
     this.#maxBytes = maxBytes;
@@ -74,22 +74,6 @@ export class FrameQueue {
     this.#frames = frames.slice(count);
     this.#bytes -= bytes;
     return frames.slice(0, count);
-  }
-
-  /**
-   * Hands frames in order to `write`, removing each one written, until the queue is empty or
-   * `write` returns false (the frame it was given counts as written; the rest stay queued).
-   */
-  writeWhile(write: (frame: Frame) => boolean): void {
-    const frames = this.#frames;
-    let written = 0;
-    while (written < frames.length) {
-      const frame = frames[written] as Frame;
-      written += 1;
-      this.#bytes -= frame.size;
-      if (!write(frame)) break;
-    }
-    this.#frames = written === frames.length ? [] : frames.slice(written);
   }
 
   clear(): void {

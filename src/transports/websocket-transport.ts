@@ -202,10 +202,7 @@ export class WebSocketTransport implements Transport {
   #write(writeAhead: number): void {
     if (this.#options.compression) {
       // Compressed frames are written by ws when deflate is done; a whole turn's worth at a time.
-      this.#queue.writeWhile((frame) => {
-        this.#ws.send(frame.text);
-        return true;
-      });
+      for (const frame of this.#queue.take()) this.#ws.send(frame.text);
       return;
     }
     const socket = this.#socket;
