@@ -19,15 +19,13 @@
  * request under valgrind than at full speed, so a round spread over more wall time counts a few
  * percent more: compare medians of several rounds.
  */
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { signRestQuery } from '../src/protocol/rest-auth.js';
+import { freePort, median, positiveCount, startCounted, untilUp, type Totals } from './callgrind.js';
 import { HttpConnection } from './generator/http-client.js';
 import { switchboardConfig } from './servers/targets.js';
 
@@ -53,36 +51,8 @@ function settings(): Settings {
       keep: { type: 'string' },
     },
   });
-  const count = (text: string, name: string): number => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
-    return value;
-  };
   if (values.server !== 'switchboard' && values.server !== 'baseline') throw new Error('--server must be switchboard or baseline');
-  return { server: values.server, requests: count(values.requests, 'requests'), warmup: count(values.warmup, 'warmup'), rounds: count(values.rounds, 'rounds'), keep: values.keep };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-const run = promisify(execFile);
-
-async function collect(pid: number, on: boolean): Promise<void> {
-  await run('callgrind_control', ['-i', on ? 'on' : 'off', String(pid)], { timeout: 120_000 });
-}
-
-async function instructionsOf(outFile: string): Promise<number> {
-  const text = await readFile(outFile, 'utf8');
-  const totals = /^totals:\s+(\d+)/m.exec(text);
-  if (totals?.[1] === undefined) throw new Error(`no totals in ${outFile}`);
-  return Number(totals[1]);
+  return { server: values.server, requests: positiveCount(values.requests, 'requests'), warmup: positiveCount(values.warmup, 'warmup'), rounds: positiveCount(values.rounds, 'rounds'), keep: values.keep };
 }
 
 /** The server's command line (after `node`). */
@@ -123,16 +93,12 @@ async function countRun(chosen: Settings, folder: string, label: string): Promis
   const port = await freePort();
   const outFile = join(chosen.keep ?? folder, `${chosen.server}-${label}.callgrind`);
   const args = await serverArguments(chosen, port, folder, label);
-  const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${outFile}`, process.execPath, ...args], {
-    stdio: ['ignore', 'ignore', 'ignore'],
-  });
-  const exited = once(child, 'exit');
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('valgrind did not start');
+  const server = startCounted(args, outFile);
+  let totals: Totals;
   let socket: WebSocket | undefined;
   const connection = new HttpConnection('127.0.0.1', port);
   try {
-    socket = await retrySubscribe(port);
+    socket = await untilUp(() => subscribe(port));
     let received = 0;
     let target = chosen.warmup;
     let reached: () => void = () => undefined;
@@ -150,29 +116,16 @@ async function countRun(chosen: Settings, folder: string, label: string): Promis
     await warmed;
     target = chosen.warmup + chosen.requests;
     const counted = arrived();
-    await collect(pid, true);
+    await server.collect(true);
     await sendAll(connection, port, chosen.requests);
     await counted;
-    await collect(pid, false);
+    await server.collect(false);
   } finally {
     connection.close();
     socket?.terminate();
-    child.kill('SIGTERM');
-    await exited;
+    totals = await server.stop();
   }
-  return instructionsOf(outFile);
-}
-
-async function retrySubscribe(port: number): Promise<WebSocket> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      return await subscribe(port);
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  return totals.get('Ir') ?? 0;
 }
 
 function subscribe(port: number): Promise<WebSocket> {
@@ -201,9 +154,7 @@ async function main(): Promise<void> {
       perRequest.push(value);
       console.log(`round ${String(round + 1)}: ${String(counted)} instructions counted, ${value.toFixed(0)} per request`);
     }
-    const sorted = [...perRequest].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-    console.log(`${chosen.server}: median ${median.toFixed(0)} instructions per signed publish (${String(chosen.requests)} requests after ${String(chosen.warmup)} uncounted)`);
+    console.log(`${chosen.server}: median ${(median(perRequest) ?? 0).toFixed(0)} instructions per signed publish (${String(chosen.requests)} requests after ${String(chosen.warmup)} uncounted)`);
   } finally {
     await rm(folder, { recursive: true, force: true });
   }

@@ -26,16 +26,14 @@
  * compiled the path (without it, the count includes the interpreter and the compiler's own work);
  * `--keep DIR` leaves each round's callgrind output in DIR, for `callgrind_annotate`.
  */
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { Agent } from 'node:http';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import Pusher from 'pusher';
 import WebSocket from 'ws';
+import { freePort, positiveCount, startCounted, untilUp, type Totals } from './callgrind.js';
 
 const APP = { id: 'instr', key: 'instr-key', secret: 'instr-secret' };
 const CHANNEL = 'fanout';
@@ -52,9 +50,6 @@ interface Settings {
   readonly keep: string | undefined;
 }
 
-/** What one round counted: callgrind's totals by event name (Ir, and D1mr, DLmr, ... with the cache simulation). */
-type Totals = ReadonlyMap<string, number>;
-
 function settings(): Settings {
   const { values } = parseArgs({
     options: {
@@ -69,43 +64,19 @@ function settings(): Settings {
       'cache-sim': { type: 'string', default: 'off' },
     },
   });
-  const count = (text: string, name: string): number => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
-    return value;
-  };
   if (values.admin !== 'on' && values.admin !== 'off') throw new Error('--admin must be on or off');
   if (values['cache-sim'] !== 'on' && values['cache-sim'] !== 'off') throw new Error('--cache-sim must be on or off');
   return {
-    subscribers: count(values.subscribers, 'subscribers'),
-    messages: count(values.messages, 'messages'),
-    rounds: count(values.rounds, 'rounds'),
+    subscribers: positiveCount(values.subscribers, 'subscribers'),
+    messages: positiveCount(values.messages, 'messages'),
+    rounds: positiveCount(values.rounds, 'rounds'),
     admin: values.admin === 'on',
-    inFlight: count(values['in-flight'], 'in-flight'),
-    batch: Math.min(10, count(values.batch, 'batch')),
+    inFlight: positiveCount(values['in-flight'], 'in-flight'),
+    batch: Math.min(10, positiveCount(values.batch, 'batch')),
     cacheSim: values['cache-sim'] === 'on',
-    warmup: values.warmup === '0' ? 0 : count(values.warmup, 'warmup'),
+    warmup: values.warmup === '0' ? 0 : positiveCount(values.warmup, 'warmup'),
     keep: values.keep,
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** What was counted while collection was on: callgrind's `events:` names against its `totals:` line. */
-async function totalsOf(outFile: string): Promise<Totals> {
-  const text = await readFile(outFile, 'utf8');
-  const events = /^events:\s+(.+)$/m.exec(text)?.[1]?.trim().split(/\s+/);
-  const totals = /^totals:\s+(.+)$/m.exec(text)?.[1]?.trim().split(/\s+/);
-  if (events === undefined || totals === undefined) throw new Error(`no totals in ${outFile}`);
-  return new Map(events.map((name, index) => [name, Number(totals[index] ?? 0)]));
 }
 
 /** Publishes `messages` ticks in requests of `batch` events, `inFlight` requests at a time. */
@@ -120,13 +91,6 @@ async function publishAll(pusher: Pusher, messages: number, inFlight: number, ba
     }
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, messages) }, worker));
-}
-
-const run = promisify(execFile);
-
-/** Turns callgrind's collection on or off in the server's process. */
-async function collect(pid: number, on: boolean): Promise<void> {
-  await run('callgrind_control', ['-i', on ? 'on' : 'off', String(pid)], { timeout: 120_000 });
 }
 
 /** One server run under callgrind: counts only the fan-out of `messages` publications to every subscriber. */
@@ -144,17 +108,11 @@ async function countRun(settings: Settings, messages: number, folder: string, la
       apps: [APP],
     }),
   );
-  const child = spawn(
-    'valgrind',
-    ['--tool=callgrind', '--instr-atstart=no', `--cache-sim=${settings.cacheSim ? 'yes' : 'no'}`, `--callgrind-out-file=${outFile}`, process.execPath, 'bin/switchboard.js', 'start', '--config', config],
-    { stdio: ['ignore', 'ignore', 'ignore'] },
-  );
-  const exited = once(child, 'exit');
+  const server = startCounted(['bin/switchboard.js', 'start', '--config', config], outFile, settings.cacheSim);
+  let totals: Totals;
   // The publisher's own keep-alive pool, closed before the server stops: a pooled socket reset by
   // the stopping server would otherwise surface as an uncaught ECONNRESET in the SDK's request.
   const agent = new Agent({ keepAlive: true });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('valgrind did not start');
   try {
     const sockets = await connectAll(port, settings.subscribers);
     // receivedAll(n) resolves once n ticks have arrived, counted across all sockets.
@@ -180,36 +138,23 @@ async function countRun(settings: Settings, messages: number, folder: string, la
       await warm;
     }
     const done = receivedAll(warmed + settings.subscribers * messages);
-    await collect(pid, true);
+    await server.collect(true);
     await publishAll(pusher, messages, settings.inFlight, settings.batch);
     await done;
-    await collect(pid, false);
+    await server.collect(false);
     for (const socket of sockets) socket.terminate();
   } finally {
     agent.destroy();
-    child.kill('SIGTERM');
-    await exited;
+    totals = await server.stop();
   }
-  return totalsOf(outFile);
+  return totals;
 }
 
 /** Connects and subscribes every socket; resolves once all are subscribed (retrying until the server is up). */
 async function connectAll(port: number, count: number): Promise<WebSocket[]> {
-  const first = await retryConnect(port);
+  const first = await untilUp(() => subscribe(port));
   const rest = await Promise.all(Array.from({ length: count - 1 }, () => subscribe(port)));
   return [first, ...rest];
-}
-
-async function retryConnect(port: number): Promise<WebSocket> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      return await subscribe(port);
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 }
 
 function subscribe(port: number): Promise<WebSocket> {
