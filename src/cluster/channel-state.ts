@@ -11,7 +11,6 @@
  * anywhere in the cluster, so a node that dies mid-delay loses none. Immediate transitions
  * (`memberAdded`/`memberRemoved`, for the `pusher_internal:member_*` events) are never debounced.
  */
-import type { PresenceSnapshot } from '../protocol/codec.js';
 import type { JsonValue } from '../protocol/json.js';
 
 export interface PresenceMember {
@@ -51,8 +50,12 @@ export type JoinResult =
       readonly memberAdded: boolean;
       /** Report the `member_added` webhook (memberAdded, and not a return within the debounce). */
       readonly memberAddedReported: boolean;
-      /** Presence channels: every member, the joining user included. */
-      readonly presence: PresenceSnapshot | undefined;
+      /**
+       * Presence channels: every member, the joining user included, one per user id. Stores that
+       * keep members in memory return the same objects join after join (the snapshot's encoding
+       * remembers per member object: protocol/presence-snapshot.ts).
+       */
+      readonly presence: readonly PresenceMember[] | undefined;
     }
   | { readonly ok: false; readonly reason: 'presence-full' };
 

@@ -1,5 +1,4 @@
 /** ChannelState for a single node: plain maps, so every operation is trivially atomic. */
-import { presenceSnapshot, type PresenceSnapshot } from '../protocol/codec.js';
 import type {
   ChannelState,
   ChannelSummary,
@@ -178,10 +177,11 @@ export class MemoryChannelState implements ChannelState {
 
   members(appId: string, channel: string): Promise<readonly PresenceMember[]> {
     const record = this.#apps.get(appId)?.get(channel);
-    return Promise.resolve(record === undefined ? [] : [...record.members.values()].map((entry) => entry.member));
+    return Promise.resolve(record === undefined ? [] : snapshot(record));
   }
 }
 
-function snapshot(record: ChannelRecord): PresenceSnapshot {
-  return presenceSnapshot([...record.members.values()].map((entry) => entry.member));
+/** Every member, the same objects each time (as stored). */
+function snapshot(record: ChannelRecord): PresenceMember[] {
+  return Array.from(record.members.values(), (entry) => entry.member);
 }

@@ -11,8 +11,8 @@ import {
   encodeError,
   encodeSubscriptionError,
   encodeSubscriptionSucceeded,
-  presenceSnapshot,
 } from '../protocol/codec.js';
+import { encodePresenceSucceeded } from '../protocol/presence-snapshot.js';
 import { checkChannelName } from '../protocol/channels.js';
 import { SubscriptionErrors, type SubscriptionError } from '../protocol/errors.js';
 import { Frame } from '../protocol/frame.js';
@@ -77,7 +77,7 @@ async function resendSucceeded(services: SubscribeServices, connection: Connecti
     return;
   }
   const members = await services.state.channels.members(connection.app.id, channel);
-  connection.send(new Frame(encodeSubscriptionSucceeded(channel, presenceSnapshot(members))));
+  connection.send(new Frame(encodePresenceSucceeded(channel, members)));
 }
 
 async function join(services: SubscribeServices, connection: Connection, subscription: Subscription): Promise<void> {
@@ -117,7 +117,7 @@ async function join(services: SubscribeServices, connection: Connection, subscri
 
   connection.subscribed(subscription);
   services.hub.add(app.id, channel, connection);
-  connection.send(new Frame(encodeSubscriptionSucceeded(channel, result.presence)));
+  connection.send(new Frame(result.presence === undefined ? encodeSubscriptionSucceeded(channel) : encodePresenceSucceeded(channel, result.presence)));
   logSubscribed(services.logger, connection, channel);
   tapSubscription(services.tap, connection, channel, 'subscribed');
   if (result.occupied) tapOccupancy(services.tap, app.id, channel, 'channel-occupied');

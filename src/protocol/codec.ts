@@ -128,34 +128,9 @@ export function encodeError(code: number | null, message: string): string {
 export const PING_TEXT = '{"event":"pusher:ping","data":"{}"}';
 export const PONG_TEXT = '{"event":"pusher:pong","data":"{}"}';
 
-export interface PresenceSnapshot {
-  readonly ids: readonly (string | number)[];
-  readonly hash: Readonly<Record<string, JsonValue>>;
-  readonly count: number;
-}
-
-export interface SnapshotMember {
-  readonly userId: string | number;
-  readonly userInfo: JsonValue | undefined;
-}
-
-/**
- * The presence snapshot of `subscription_succeeded`, keyed by String(userId). User ids are user
- * input: `hash` is built with Object.fromEntries (own properties), so an id like `__proto__` is a
- * key like any other instead of an assignment to the object's prototype.
- */
-export function presenceSnapshot(members: Iterable<SnapshotMember>): PresenceSnapshot {
-  const ids: (string | number)[] = [];
-  const entries: [string, JsonValue][] = [];
-  for (const member of members) {
-    ids.push(member.userId);
-    entries.push([String(member.userId), member.userInfo ?? null]);
-  }
-  return { ids, hash: Object.fromEntries(entries), count: ids.length };
-}
-
-export function encodeSubscriptionSucceeded(channel: string, presence?: PresenceSnapshot): string {
-  return internal('pusher_internal:subscription_succeeded', presence === undefined ? {} : { presence }, channel);
+/** `subscription_succeeded` of a channel without presence (presence-snapshot.ts encodes the other). */
+export function encodeSubscriptionSucceeded(channel: string): string {
+  return internal('pusher_internal:subscription_succeeded', {}, channel);
 }
 
 export function encodeSubscriptionError(channel: string, type: string, error: string, status: number): string {

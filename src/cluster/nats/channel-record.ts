@@ -7,7 +7,6 @@
  * A node's counts only go down to zero: a leave whose join was never counted (its node died in
  * between) changes nothing, so cleaning up after a dead node converges on the exact counts.
  */
-import { presenceSnapshot, type PresenceSnapshot } from '../../protocol/codec.js';
 import type { JsonValue } from '../../protocol/json.js';
 import type { JoinResult, LeaveResult, PresenceMember, Transition } from '../channel-state.js';
 import { adjust, removeKey, totalOf as total, type NodeCounts } from './node-counts.js';
@@ -85,10 +84,6 @@ export function nextDue(record: ChannelRecord | undefined): number | undefined {
   return times.length === 0 ? undefined : Math.min(...times);
 }
 
-export function snapshotOf(record: ChannelRecord | undefined): PresenceSnapshot {
-  return presenceSnapshot(membersOf(record));
-}
-
 export function membersOf(record: ChannelRecord | undefined): PresenceMember[] {
   return Object.values(record?.members ?? {}).map((member) => ({ userId: member.id, userInfo: member.info }));
 }
@@ -150,7 +145,7 @@ export function join(current: ChannelRecord | undefined, change: JoinChange): Ou
       occupied,
       memberAdded,
       memberAddedReported,
-      presence: member === undefined ? undefined : snapshotOf(record),
+      presence: member === undefined ? undefined : membersOf(record),
     },
   };
 }

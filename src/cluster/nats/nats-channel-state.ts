@@ -21,7 +21,7 @@ import type {
   PresenceMember,
 } from '../channel-state.js';
 import { mapBounded } from './bounded-map.js';
-import { join, leave, membersOf, snapshotOf, summaryOf, takeDue, type ChannelRecord } from './channel-record.js';
+import { join, leave, membersOf, summaryOf, takeDue, type ChannelRecord } from './channel-record.js';
 import { isConflict, type KvStore } from './kv-store.js';
 import type { NatsNames } from './nats-names.js';
 import type { OwnedEntries } from './owned-entries.js';
@@ -88,7 +88,7 @@ export class NatsChannelState implements ChannelState {
       occupied: false,
       memberAdded: false,
       memberAddedReported: false,
-      presence: member === undefined ? undefined : snapshotOf(record),
+      presence: member === undefined ? undefined : membersOf(record),
     };
   }
 

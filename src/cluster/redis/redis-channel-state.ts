@@ -1,6 +1,5 @@
 /** ChannelState on Redis: every operation is one Lua script (see scripts.ts). */
 import type { Redis } from 'ioredis';
-import { presenceSnapshot, type PresenceSnapshot } from '../../protocol/codec.js';
 import type {
   ChannelState,
   ChannelSummary,
@@ -41,14 +40,14 @@ function parseMember(json: string): PresenceMember | undefined {
   return stored === undefined ? undefined : { userId: stored.id, userInfo: stored.info };
 }
 
-/** HGETALL's flat [key, value, key, value...] as a presence snapshot. */
-function snapshotOf(flat: readonly string[]): PresenceSnapshot {
+/** HGETALL's flat [key, value, key, value...] as the members of a presence snapshot. */
+function snapshotOf(flat: readonly string[]): PresenceMember[] {
   const members: PresenceMember[] = [];
   for (let index = 0; index + 1 < flat.length; index += 2) {
     const member = parseMember(flat[index + 1] as string);
     if (member !== undefined) members.push(member);
   }
-  return presenceSnapshot(members);
+  return members;
 }
 
 export class RedisChannelState implements ChannelState {
