@@ -10,10 +10,12 @@
  *
  * The baseline server keeps no presence state and sends no member events, so only Switchboard is
  * measured; run the script from another build's checkout (with this build's `dist/`) to compare
- * builds. `--in-flight N` churners cycle at once (default 1).
+ * builds. `--in-flight N` churners cycle at once (default 1). The admin listener is on, on a port
+ * of its own (`--admin on`), or off; `--admin omit` leaves it out of the configuration, for builds
+ * from before it existed.
  *
  *   node dist/bench/instructions-presence.js [--members M] [--cycles N] [--warmup W] [--in-flight N]
- *     [--rounds R] [--cache-sim on|off] [--keep DIR]
+ *     [--rounds R] [--admin on|off|omit] [--cache-sim on|off] [--keep DIR]
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,6 +34,8 @@ interface Settings {
   readonly warmup: number;
   readonly inFlight: number;
   readonly rounds: number;
+  /** The configuration's `admin` entry, or undefined to leave it out. */
+  readonly admin: object | undefined;
   readonly cacheSim: boolean;
   readonly keep: string | undefined;
 }
@@ -44,17 +48,21 @@ function settings(): Settings {
       warmup: { type: 'string', default: '1000' },
       'in-flight': { type: 'string', default: '1' },
       rounds: { type: 'string', default: '3' },
+      admin: { type: 'string', default: 'on' },
       'cache-sim': { type: 'string', default: 'off' },
       keep: { type: 'string' },
     },
   });
   if (values['cache-sim'] !== 'on' && values['cache-sim'] !== 'off') throw new Error('--cache-sim must be on or off');
+  const admins: Record<string, object | undefined> = { on: { port: 0 }, off: { enabled: false }, omit: undefined };
+  if (!Object.hasOwn(admins, values.admin)) throw new Error('--admin must be on, off or omit');
   return {
     members: positiveCount(values.members, 'members'),
     cycles: positiveCount(values.cycles, 'cycles'),
     warmup: positiveCount(values.warmup, 'warmup'),
     inFlight: positiveCount(values['in-flight'], 'in-flight'),
     rounds: positiveCount(values.rounds, 'rounds'),
+    admin: admins[values.admin],
     cacheSim: values['cache-sim'] === 'on',
     keep: values.keep,
   };
@@ -62,7 +70,9 @@ function settings(): Settings {
 
 /**
  * Connects, joins the presence channel as `userId` (as pusher-js does with an auth endpoint's
- * answer) and resolves once `subscription_succeeded` arrives. `onMessage` sees every later frame.
+ * answer) and resolves once `subscription_succeeded` arrives. `onMessage` sees every later frame
+ * but `pusher:ping`, which is answered as pusher-js answers it: a run under valgrind outlasts the
+ * activity timeout, and a member that did not answer would be closed.
  */
 function joinAs(port: number, userId: string, onMessage?: (data: Buffer) => void): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -74,7 +84,8 @@ function joinAs(port: number, userId: string, onMessage?: (data: Buffer) => void
     });
     socket.on('message', (data: Buffer) => {
       if (joined) {
-        onMessage?.(data);
+        if (data.includes('"pusher:ping"')) socket.send('{"event":"pusher:pong","data":{}}');
+        else onMessage?.(data);
         return;
       }
       const text = data.toString();
@@ -118,7 +129,8 @@ async function churn(port: number, count: number, inFlight: number, prefix: stri
 async function countRun(chosen: Settings, folder: string, label: string): Promise<Totals> {
   const port = await freePort();
   const config = join(folder, `${label}.json`);
-  await writeFile(config, JSON.stringify({ host: '127.0.0.1', port, log: { level: 'warn' }, apps: [{ ...APP, maxPresenceMembers: chosen.members + chosen.inFlight + 1 }] }));
+  const apps = [{ ...APP, maxPresenceMembers: chosen.members + chosen.inFlight + 1 }];
+  await writeFile(config, JSON.stringify({ host: '127.0.0.1', port, log: { level: 'warn' }, admin: chosen.admin, apps }));
   const server = startCounted(['bin/switchboard.js', 'start', '--config', config], join(chosen.keep ?? folder, `${label}.callgrind`), chosen.cacheSim);
   let totals: Totals;
   const stable: WebSocket[] = [];
@@ -131,12 +143,20 @@ async function countRun(chosen: Settings, folder: string, label: string): Promis
       if (data.includes('pusher_internal:member_')) events += 1;
       if (events === target) reached();
     };
+    // A stable member the server closes would leave the count waiting forever: fail instead.
+    let closedEarly: (error: Error) => void = () => undefined;
+    const lost = new Promise<never>((_, reject) => (closedEarly = reject));
+    lost.catch(() => undefined);
     const allEvents = (count: number): Promise<void> => {
       target = count;
-      return events >= count ? Promise.resolve() : new Promise((resolve) => (reached = resolve));
+      return events >= count ? Promise.resolve() : Promise.race([new Promise<void>((resolve) => (reached = resolve)), lost]);
     };
-    stable.push(await untilUp(() => joinAs(port, 'stable-0', countEvent)));
-    for (let index = 1; index < chosen.members; index += 1) stable.push(await joinAs(port, `stable-${String(index)}`, countEvent));
+    const keep = (socket: WebSocket): void => {
+      socket.once('close', (code: number) => closedEarly(new Error(`the server closed a stable member (${String(code)})`)));
+      stable.push(socket);
+    };
+    keep(await untilUp(() => joinAs(port, 'stable-0', countEvent)));
+    for (let index = 1; index < chosen.members; index += 1) keep(await joinAs(port, `stable-${String(index)}`, countEvent));
     // Each stable member saw the later ones join: M(M-1)/2 events before the churn.
     const settled = (chosen.members * (chosen.members - 1)) / 2;
     await allEvents(settled);
