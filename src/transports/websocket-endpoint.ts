@@ -16,6 +16,7 @@ import { Frame } from '../protocol/frame.js';
 import { ClosingWebSocket } from './closing-websocket.js';
 import type { FlushScheduler } from './flush-scheduler.js';
 import { JoinedFrames } from './joined-frames.js';
+import { skipRepeatedReceiverEnds } from './receiver-end.js';
 import { WebSocketTransport } from './websocket-transport.js';
 
 export interface WebSocketEndpointOptions {
@@ -41,6 +42,7 @@ export class WebSocketEndpoint {
 
   constructor(options: WebSocketEndpointOptions) {
     this.#options = options;
+    skipRepeatedReceiverEnds();
     this.#server = new WebSocketServer({
       WebSocket: ClosingWebSocket,
       noServer: true,
