@@ -16,7 +16,7 @@ import { Frame } from '../protocol/frame.js';
 import { ClosingWebSocket } from './closing-websocket.js';
 import type { FlushScheduler } from './flush-scheduler.js';
 import { JoinedFrames } from './joined-frames.js';
-import { skipRepeatedReceiverEnds } from './receiver-end.js';
+import { skipRepeatedReceiverEnds, skipRepeatedSocketEnds } from './repeated-end.js';
 import { WebSocketTransport } from './websocket-transport.js';
 
 export interface WebSocketEndpointOptions {
@@ -69,6 +69,7 @@ export class WebSocketEndpoint {
     const protocol = url.searchParams.get('protocol');
     this.#server.handleUpgrade(request, socket, head, (ws) => {
       if (socket instanceof Socket) socket.setNoDelay(true);
+      skipRepeatedSocketEnds(socket);
       const client = this.#options.resolveClient(request);
       const transport = new WebSocketTransport(ws, socket, client, {
         scheduler: this.#options.scheduler,

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
 import { Writable } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { endWouldOnlyDropAnError, skipRepeatedReceiverEnds, wsReceiverClass } from './receiver-end.js';
+import { endWouldOnlyDropAnError, skipRepeatedReceiverEnds, skipRepeatedSocketEnds, wsReceiverClass } from './repeated-end.js';
 
 /** A Writable whose writes complete when `release` is called (so it can be left ending, unfinished). */
 function slowWritable(): { stream: Writable; release: () => void } {
@@ -95,18 +96,42 @@ describe("ws's repeated Receiver ends", () => {
     assert.equal(await nodeEndOutcome(receiver), 'ERR_STREAM_ALREADY_FINISHED');
   });
 
-  it("is installed on the ws this process loads, and a closing handshake passes through it with its codes intact", async () => {
+  it("gives one socket its own skipping end, which still hands a callback Node's error", async () => {
+    const { PassThrough } = await import('node:stream');
+    const socket = new PassThrough();
+    const other = new PassThrough();
+    skipRepeatedSocketEnds(socket);
+    assert.ok(Object.hasOwn(socket, 'end'), 'an own end on that socket');
+    assert.equal(Object.hasOwn(other, 'end'), false, 'no other stream touched');
+    socket.resume();
+    socket.end();
+    await once(socket, 'finish');
+    assert.equal(socket.end(), socket);
+    assert.equal(await nodeEndOutcome(socket), 'ERR_STREAM_ALREADY_FINISHED');
+  });
+
+  it('is installed on the ws this process loads, and a closing handshake passes through both shortcuts with its codes intact', async () => {
     assert.equal(skipRepeatedReceiverEnds(), true, "ws's Receiver is exported and a Writable");
     const Receiver = wsReceiverClass();
     assert.ok(Receiver !== undefined);
     const prototype = Receiver.prototype as unknown as { end: (this: Writable, ...args: unknown[]) => Writable };
     const installed = prototype.end;
-    let skippedEnds = 0;
+    let skippedReceiverEnds = 0;
     prototype.end = function counted(this: Writable, ...args: unknown[]): Writable {
-      if (endWouldOnlyDropAnError(this, args.length)) skippedEnds += 1;
+      if (endWouldOnlyDropAnError(this, args.length)) skippedReceiverEnds += 1;
       return installed.apply(this, args);
     };
+    let skippedSocketEnds = 0;
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    server.on('connection', (_ws: WebSocket, request: IncomingMessage) => {
+      skipRepeatedSocketEnds(request.socket);
+      const socket = request.socket as unknown as { end: (this: Writable, ...args: unknown[]) => Writable };
+      const skipping = socket.end;
+      socket.end = function counted(this: Writable, ...args: unknown[]): Writable {
+        if (endWouldOnlyDropAnError(this, args.length)) skippedSocketEnds += 1;
+        return skipping.apply(this, args);
+      };
+    });
     try {
       await once(server, 'listening');
       const address = server.address();
@@ -122,7 +147,8 @@ describe("ws's repeated Receiver ends", () => {
       assert.equal(serverCode, 1000);
       assert.equal(serverReason.toString(), 'bye');
       assert.equal(clientCode, 1000);
-      assert.ok(skippedEnds >= 2, `ws ended a finished Receiver ${String(skippedEnds)} times (2 per side expected)`);
+      assert.ok(skippedReceiverEnds >= 2, `ws ended a finished Receiver ${String(skippedReceiverEnds)} times (2 per side expected)`);
+      assert.equal(skippedSocketEnds, 1, "ws ended the server's finished socket again once");
     } finally {
       prototype.end = installed;
       server.close();
