@@ -8,14 +8,15 @@
  * encoding and writes included; the kernel's side of those writes (a CPU profile's largest share
  * in the timed benchmark) is not counted: these are the instructions "beyond the writes".
  *
- * The baseline server keeps no presence state and sends no member events, so only Switchboard is
- * measured; run the script from another build's checkout (with this build's `dist/`) to compare
- * builds. `--in-flight N` churners cycle at once (default 1). The admin listener is on, on a port
+ * `--server baseline` counts the same cycle on the baseline server (bench/servers/baseline-server.ts:
+ * Node, ws's handshake and reader, no presence state, no member events, no signature check): the
+ * floor any Node server on ws pays for a connect, subscribe and close. Run the script from
+ * another build's checkout (with this build's `dist/`) to compare builds. `--in-flight N` churners cycle at once (default 1). The admin listener is on, on a port
  * of its own (`--admin on`), or off; `--admin omit` leaves it out of the configuration, for builds
  * from before it existed.
  *
- *   node dist/bench/instructions-presence.js [--members M] [--cycles N] [--warmup W] [--in-flight N]
- *     [--rounds R] [--admin on|off|omit] [--cache-sim on|off] [--keep DIR]
+ *   node dist/bench/instructions-presence.js [--server switchboard|baseline] [--members M] [--cycles N]
+ *     [--warmup W] [--in-flight N] [--rounds R] [--admin on|off|omit] [--cache-sim on|off] [--keep DIR]
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,7 @@ const APP = { id: 'presence', key: 'presence-key', secret: 'presence-secret' };
 const CHANNEL = 'presence-churn';
 
 interface Settings {
+  readonly server: 'switchboard' | 'baseline';
   readonly members: number;
   readonly cycles: number;
   readonly warmup: number;
@@ -43,6 +45,7 @@ interface Settings {
 function settings(): Settings {
   const { values } = parseArgs({
     options: {
+      server: { type: 'string', default: 'switchboard' },
       members: { type: 'string', default: '50' },
       cycles: { type: 'string', default: '1000' },
       warmup: { type: 'string', default: '1000' },
@@ -56,7 +59,9 @@ function settings(): Settings {
   if (values['cache-sim'] !== 'on' && values['cache-sim'] !== 'off') throw new Error('--cache-sim must be on or off');
   const admins: Record<string, object | undefined> = { on: { port: 0 }, off: { enabled: false }, omit: undefined };
   if (!Object.hasOwn(admins, values.admin)) throw new Error('--admin must be on, off or omit');
+  if (values.server !== 'switchboard' && values.server !== 'baseline') throw new Error('--server must be switchboard or baseline');
   return {
+    server: values.server,
     members: positiveCount(values.members, 'members'),
     cycles: positiveCount(values.cycles, 'cycles'),
     warmup: positiveCount(values.warmup, 'warmup'),
@@ -131,7 +136,9 @@ async function countRun(chosen: Settings, folder: string, label: string): Promis
   const config = join(folder, `${label}.json`);
   const apps = [{ ...APP, maxPresenceMembers: chosen.members + chosen.inFlight + 1 }];
   await writeFile(config, JSON.stringify({ host: '127.0.0.1', port, log: { level: 'warn' }, admin: chosen.admin, apps }));
-  const server = startCounted(['bin/switchboard.js', 'start', '--config', config], join(chosen.keep ?? folder, `${label}.callgrind`), chosen.cacheSim);
+  const args =
+    chosen.server === 'baseline' ? ['dist/bench/servers/baseline-server.js', '--mode', 'coalesced', '--port', String(port)] : ['bin/switchboard.js', 'start', '--config', config];
+  const server = startCounted(args, join(chosen.keep ?? folder, `${chosen.server}-${label}.callgrind`), chosen.cacheSim);
   let totals: Totals;
   const stable: WebSocket[] = [];
   try {
@@ -157,10 +164,12 @@ async function countRun(chosen: Settings, folder: string, label: string): Promis
     };
     keep(await untilUp(() => joinAs(port, 'stable-0', countEvent)));
     for (let index = 1; index < chosen.members; index += 1) keep(await joinAs(port, `stable-${String(index)}`, countEvent));
-    // Each stable member saw the later ones join: M(M-1)/2 events before the churn.
-    const settled = (chosen.members * (chosen.members - 1)) / 2;
+    // Each stable member saw the later ones join: M(M-1)/2 events before the churn. The
+    // baseline sends no member events: its cycles are counted as the churners complete them.
+    const presence = chosen.server === 'switchboard';
+    const settled = presence ? (chosen.members * (chosen.members - 1)) / 2 : 0;
     await allEvents(settled);
-    const perCycle = 2 * chosen.members;
+    const perCycle = presence ? 2 * chosen.members : 0;
     const warmed = allEvents(settled + perCycle * chosen.warmup);
     await churn(port, chosen.warmup, chosen.inFlight, 'warmup-');
     await warmed;
@@ -189,7 +198,7 @@ async function main(): Promise<void> {
       console.log(`round ${String(round + 1)}: ${value.toFixed(0)} instructions per cycle${misses}`);
     }
     console.log(
-      `median ${(median(perCycle) ?? 0).toFixed(0)} instructions per presence cycle (${String(chosen.members)} stable members, ${String(chosen.inFlight)} in flight, ${String(chosen.cycles)} cycles after ${String(chosen.warmup)} uncounted)`,
+      `${chosen.server}: median ${(median(perCycle) ?? 0).toFixed(0)} instructions per presence cycle (${String(chosen.members)} stable members, ${String(chosen.inFlight)} in flight, ${String(chosen.cycles)} cycles after ${String(chosen.warmup)} uncounted)`,
     );
   } finally {
     await rm(folder, { recursive: true, force: true });
