@@ -148,7 +148,9 @@ describe("ws's repeated Receiver ends", () => {
       assert.equal(serverReason.toString(), 'bye');
       assert.equal(clientCode, 1000);
       assert.ok(skippedReceiverEnds >= 2, `ws ended a finished Receiver ${String(skippedReceiverEnds)} times (2 per side expected)`);
-      assert.equal(skippedSocketEnds, 1, "ws ended the server's finished socket again once");
+      // The server's socket is ended again when the client's FIN arrives, which is skipped when
+      // the server's own FIN has gone out first (the usual order, not a guaranteed one).
+      assert.ok(skippedSocketEnds <= 1, `the server's socket skipped ${String(skippedSocketEnds)} ends`);
     } finally {
       prototype.end = installed;
       server.close();
