@@ -12,6 +12,7 @@ import type { Config } from '../config/schema.js';
 import type { Storage } from './database.js';
 import { isQueryError } from './storage-errors.js';
 import type { StorageDialect } from '../config/storage-url.js';
+import { migrateToLatest } from '../shared/migrate-to-latest.js';
 
 export interface StorageFeature {
   /** Lowercase letters and digits; prefixes the feature's migration names (and, by convention, its tables). */
@@ -58,7 +59,7 @@ export async function migrateStorage(storage: Storage, features: readonly Storag
       migrationLockTableName: MIGRATION_LOCK_TABLE,
       ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
     });
-    const { error, results } = await migrator.migrateToLatest();
+    const { error, results } = await migrateToLatest(migrator);
     if (error !== undefined) {
       throw new Error(`migration of ${feature.name} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`, { cause: error });
     }

@@ -6,6 +6,7 @@
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { AppTables, SqlDialectName } from './database.js';
+import { migrateToLatest } from '../../shared/migrate-to-latest.js';
 
 export function migrationTables(table: string): { readonly migrations: string; readonly lock: string } {
   return { migrations: `${table}_migrations`, lock: `${table}_migration_lock` };
@@ -48,7 +49,7 @@ export async function migrate(db: Kysely<AppTables>, table: string, dialect: Sql
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
   const names = migrationTables(table);
   const migrator = new Migrator({ db, provider, migrationTableName: names.migrations, migrationLockTableName: names.lock });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await migrateToLatest(migrator);
   if (error !== undefined) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }
