@@ -8,8 +8,15 @@ export class Delivered {
   subscribed = false;
   /** Presence updates so far (each needs a live, subscribed socket). */
   presenceUpdates = 0;
+  /**
+   * The client's socket id when the newest presence update was handled (with `hooks(socketId)`):
+   * an update still in flight on a socket that was just cut arrives with the old id, so a new id
+   * proves a new, subscribed connection.
+   */
+  presenceSocket: string | undefined;
 
-  hooks() {
+  /** `socketId` reads the client's current socket id (pusher-js's `connection.socket_id`). */
+  hooks(socketId: () => string | undefined = () => undefined) {
     return {
       onMessage: (message: { id: number }) => {
         this.ids.push(message.id);
@@ -18,6 +25,7 @@ export class Delivered {
       onPresence: () => {
         this.subscribed = true;
         this.presenceUpdates += 1;
+        this.presenceSocket = socketId();
         this.#waiters.notify();
       },
       onDiscontinuity: (gap: { from: number; to: number }) => {

@@ -97,3 +97,8 @@ export async function roomWith(api: Backend, roomId: string, userIds: readonly s
   const room = await api.post('/rooms', { id: roomId, name: roomId, creator_id: creator, user_ids: others, ...extra });
   if (room.status !== 201) throw new Error(`room ${roomId}: ${JSON.stringify(room)}`);
 }
+
+/** The client's current socket id: pusher-js's `connection.socket_id` (the SDK's types leave it out). */
+export function socketIdOf(client: ChatClient): string | undefined {
+  return (client.pusher.connection as { readonly socket_id?: string }).socket_id;
+}
