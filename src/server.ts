@@ -23,6 +23,7 @@ import type { HttpEndpoint } from './transports/http/http-endpoint.js';
 import type { ChatHooks } from './chat/chat-realtime.js';
 import type { LazyStorage } from './storage/lazy-storage.js';
 import { VERSION } from './shared/version.js';
+import { QUEUE_WRAP_UP_MS } from './webhooks/bullmq-close.js';
 import type { Webhooks } from './webhooks/create-webhooks.js';
 import type { WebhookMetrics } from './webhooks/metrics.js';
 import { assembleSwitchboard, type SwitchboardOptions, type SwitchboardParts } from './assemble.js';
@@ -189,21 +190,24 @@ export class Switchboard {
     const graceMs = this.config.shutdownGracePeriod * 1000;
     this.#logger.info({ graceSeconds: this.config.shutdownGracePeriod }, 'shutting down');
     let timer: NodeJS.Timeout | undefined;
-    const graceOver = new AbortController();
     const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
-        graceOver.abort();
-        resolve('timeout');
-      }, graceMs);
+      timer = setTimeout(() => resolve('timeout'), graceMs);
     });
+    // The drain, and then the queues' requests in flight, are cut this much before the grace
+    // period ends (half of it when it is short): the queues then take at most QUEUE_WRAP_UP_MS to
+    // record in Redis the jobs they cut, so those jobs hand back what they did not send before the
+    // process exits instead of being found locked and run again whole by the next process.
+    const queuesCut = new AbortController();
+    const cutTimer = setTimeout(() => queuesCut.abort(), graceMs - Math.min(QUEUE_WRAP_UP_MS, graceMs / 2));
+    const cutReached = new Promise<'timeout'>((resolve) => queuesCut.signal.addEventListener('abort', () => resolve('timeout'), { once: true }));
     // The listener stays open while draining: /ready answers 503 to the load balancer and new
     // clients are sent away with 4200, so they reconnect to another node.
     this.#dashboard?.close();
     this.#consoleBus.close();
-    const drained = await Promise.race([this.engine.drain().then(() => 'drained' as const), deadline]);
+    const drained = await Promise.race([this.engine.drain().then(() => 'drained' as const), cutReached]);
     if (drained === 'timeout') this.#logger.warn('grace period over: cutting off what is left');
-    // After the drain, so the transitions it reported are in the batches; it stops at the deadline.
-    await Promise.race([Promise.all([this.#webhooks.close(graceOver.signal), this.#push.close(graceOver.signal)]), deadline]);
+    // After the drain, so the transitions it reported are in the batches.
+    await Promise.race([Promise.all([this.#webhooks.close(queuesCut.signal), this.#push.close(queuesCut.signal)]), deadline]);
     // HTTP sessions still held (a close not yet delivered, an admission in flight) end now.
     this.#httpTransports?.close();
     await Promise.allSettled([this.#broker.close(), this.#state.close(), this.#appCache?.close(), this.#storage.close()]);
@@ -223,6 +227,7 @@ export class Switchboard {
     // Last, so the drain can be watched on /metrics and /ready until the end.
     await this.#admin?.close();
     clearTimeout(timer);
+    clearTimeout(cutTimer);
     this.#logger.info('shut down');
   }
 }

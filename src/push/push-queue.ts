@@ -19,6 +19,10 @@ export interface PushQueue {
   add(job: PushJob): Promise<void>;
   /** Jobs waiting, delayed or running. */
   depth(): Promise<number>;
-  /** Idempotent; bounded by `deadline`. */
+  /**
+   * Stops by `deadline` (aborted QUEUE_WRAP_UP_MS before the shutdown grace period ends): requests
+   * still in flight then are cut off, and the Redis queue takes up to QUEUE_WRAP_UP_MS more to
+   * record the devices they hand back. Idempotent.
+   */
   close(deadline: AbortSignal): Promise<void>;
 }

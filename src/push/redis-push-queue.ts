@@ -8,6 +8,7 @@
  */
 import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import { redisOptions, type RedisTarget } from '../config/redis-target.js';
+import { closeWorkerAndQueue } from '../webhooks/bullmq-close.js';
 import { bullmqReadyWithin } from '../webhooks/bullmq-ready.js';
 import type { Logger } from '../shared/logger.js';
 import type { PushJob } from './push-jobs.js';
@@ -26,7 +27,6 @@ export interface RedisPushQueueOptions {
 }
 
 const QUEUE_NAME = 'push';
-const AFTER_DEADLINE_MS = 1_000;
 /** A job that throws (the store was away) is tried again after this, a few times, then logged and dropped. */
 const JOB_OPTIONS: JobsOptions = {
   attempts: 20,
@@ -95,25 +95,11 @@ export class RedisPushQueue implements PushQueue {
 
   /**
    * The worker stops taking jobs; running jobs start no new request and let those in flight end
-   * (cut at the deadline); the devices not sent go back to Redis as a new job. Waiting jobs stay
-   * in Redis.
+   * (cut off at `cut`); the devices not sent go back to Redis as a new job (see
+   * closeWorkerAndQueue). Waiting jobs stay in Redis.
    */
-  async #close(deadline: AbortSignal): Promise<void> {
+  async #close(cut: AbortSignal): Promise<void> {
     this.#drain.abort();
-    const aborted = new Promise<void>((resolve) => {
-      if (deadline.aborted) resolve();
-      else deadline.addEventListener('abort', () => resolve(), { once: true });
-    });
-    void aborted.then(() => this.#stop.abort());
-    const paused = this.#worker.pause().catch((error: unknown) => this.#options.logger.warn({ err: error }, 'push worker pause failed'));
-    await Promise.race([paused, aborted.then(() => Promise.race([paused, delay(AFTER_DEADLINE_MS)]))]);
-    this.#stop.abort();
-    const closed = Promise.allSettled([this.#worker.close(), this.#queue.close()]);
-    await Promise.race([closed, aborted.then(() => delay(AFTER_DEADLINE_MS))]);
-    if (deadline.aborted) await Promise.allSettled([this.#worker.disconnect(), this.#queue.disconnect()]);
+    await closeWorkerAndQueue(this.#worker, this.#queue, cut, () => this.#stop.abort(), this.#options.logger, 'push');
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

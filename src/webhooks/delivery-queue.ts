@@ -19,9 +19,9 @@ export interface DeliveryQueue {
   /** Batches waiting, delayed for a retry or in flight (Redis: of every process on the prefix). */
   depth(): Promise<number>;
   /**
-   * Stops delivering by `deadline` (aborted when the shutdown grace period ends): requests still in
-   * flight then are cut off, and the Redis queue may take up to a second more to record them.
-   * Idempotent; never rejects.
+   * Stops delivering by `deadline` (aborted QUEUE_WRAP_UP_MS before the shutdown grace period
+   * ends): requests still in flight then are cut off, and the Redis queue takes up to
+   * QUEUE_WRAP_UP_MS more to record them. Idempotent; never rejects.
    */
   close(deadline: AbortSignal): Promise<void>;
 }

@@ -17,6 +17,7 @@ import { DelayedError, Queue, Worker, type ConnectionOptions, type Job, type Job
 import { redisOptions, type RedisTarget } from '../config/redis-target.js';
 import type { Logger } from '../shared/logger.js';
 import type { WebhookBatch } from './batch.js';
+import { closeWorkerAndQueue, untilAborted } from './bullmq-close.js';
 import { bullmqReadyWithin } from './bullmq-ready.js';
 import type { DeliveryOutcomes } from './delivery-outcomes.js';
 import type { DeliveryQueue } from './delivery-queue.js';
@@ -41,8 +42,6 @@ export interface RedisDeliveryQueueOptions {
 }
 
 const QUEUE_NAME = 'deliveries';
-/** How long past the shutdown deadline the queue may take to record the jobs it cut off. */
-const AFTER_DEADLINE_MS = 1_000;
 const BACKOFF_TYPE = 'switchboard-webhook';
 const SLOW_ADD_MS = 5_000;
 
@@ -183,37 +182,15 @@ export class RedisDeliveryQueue implements DeliveryQueue {
 
   /**
    * Hands everything to Redis: pending adds finish, the worker stops taking jobs and lets the
-   * requests in flight end (cut off at the deadline, their jobs then go back to Redis), and the
-   * connections close. Waiting and delayed jobs stay for the next process.
+   * requests in flight end (cut off at `cut`, their jobs then go back to Redis as RetryLater(0)),
+   * and the connections close (see closeWorkerAndQueue). Waiting and delayed jobs stay for the
+   * next process.
    */
-  async #close(deadline: AbortSignal): Promise<void> {
-    const aborted = untilAborted(deadline);
-    // At the deadline, requests in flight are cut off; their jobs go back to Redis (RetryLater(0)).
-    void aborted.then(() => this.#stop.abort());
-    await Promise.race([Promise.allSettled([...this.#adding]), aborted]);
+  async #close(cut: AbortSignal): Promise<void> {
+    await Promise.race([Promise.allSettled([...this.#adding]), untilAborted(cut)]);
     if (this.#adding.size > 0) {
       this.#options.logger.error({ batches: this.#adding.size }, 'webhook batches still being written to Redis at the shutdown deadline');
     }
-    // pause() (not close()) first: BullMQ records the outcome of a job that ends while it is
-    // pausing, whereas a closing worker leaves it locked until the stalled check. Once requests are
-    // cut off, pausing takes one Redis round trip per job in flight.
-    const paused = this.#worker.pause().catch((error: unknown) => this.#options.logger.warn({ err: error }, 'webhook worker pause failed'));
-    await Promise.race([paused, aborted.then(() => Promise.race([paused, delay(AFTER_DEADLINE_MS)]))]);
-    this.#stop.abort();
-    const closed = Promise.allSettled([this.#worker.close(), this.#queue.close()]);
-    await Promise.race([closed, aborted.then(() => delay(AFTER_DEADLINE_MS))]);
-    // Redis unreachable: drop the connections; a job left locked is recovered by the stalled check.
-    if (deadline.aborted) await Promise.allSettled([this.#worker.disconnect(), this.#queue.disconnect()]);
+    await closeWorkerAndQueue(this.#worker, this.#queue, cut, () => this.#stop.abort(), this.#options.logger, 'webhook');
   }
 }
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/** Resolves when the signal aborts (at once if it has). */
-function untilAborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-}
-

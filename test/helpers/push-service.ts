@@ -7,7 +7,9 @@
  * subscription's private key, and answered 201 with a Location. A user agent that is online
  * receives it at once; one that is offline gets, when it comes online, what has not expired (TTL)
  * with a later message replacing an earlier one of the same Topic. The test can script answers
- * (404, 410, 429 with Retry-After, 5xx) per subscription, and unsubscribe (410 from then on).
+ * (404, 410, 429 with Retry-After, 5xx) per subscription, and unsubscribe (410 from then on), and
+ * hold answers: a held message is accepted and delivered, but its request stays in flight (the
+ * sender never learns it arrived) until the service closes.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -73,6 +75,9 @@ export class LocalPushService {
   #origin = '';
   #deliveredCount = 0;
   #reachedCount = 0;
+  /** Requests still answered before answers are held; Infinity: never hold. */
+  #answersLeft = Infinity;
+  #heldCount = 0;
   /** Answers every request with this first, when set (e.g. 503 for an outage). */
   outage: ScriptedAnswer | undefined;
 
@@ -92,7 +97,12 @@ export class LocalPushService {
         const headers: Record<string, string> = {};
         if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
         if (location !== undefined) headers['location'] = location;
-        response.writeHead(status, headers).end(status >= 400 ? reason : undefined);
+        if (this.#answersLeft <= 0) {
+          this.#heldCount += 1;
+        } else {
+          this.#answersLeft -= 1;
+          response.writeHead(status, headers).end(status >= 400 ? reason : undefined);
+        }
         this.#waiters.notify();
       });
     });
@@ -145,6 +155,24 @@ export class LocalPushService {
     for (const message of live) this.#deliver(entry, message);
     this.#waiters.notify();
     return live;
+  }
+
+  /**
+   * Answers `count` more requests, then holds every answer: later messages are still delivered,
+   * but their requests stay in flight until `close`.
+   */
+  holdAnswersAfter(count: number): void {
+    this.#answersLeft = count;
+  }
+
+  /** Answers every request from now on (requests held so far stay in flight). */
+  answerAll(): void {
+    this.#answersLeft = Infinity;
+  }
+
+  /** Requests whose answer was held. */
+  get heldCount(): number {
+    return this.#heldCount;
   }
 
   /** Messages the user agent received, oldest first. */

@@ -31,7 +31,7 @@ export interface PushSetupOptions {
   readonly directory?: string;
 }
 
-export function beamsClient(server: TestServer, secretKey = APP.secret, instanceId = APP.id): PushNotifications {
+export function beamsClient(server: Pick<TestServer, 'host' | 'port'>, secretKey = APP.secret, instanceId = APP.id): PushNotifications {
   // `port` is read by the SDK (push-notifications.js) though its typings omit it.
   const options = { instanceId, secretKey, endpoint: server.host, port: server.port };
   return new PushNotifications(options);

@@ -6,14 +6,11 @@
  * twice (a request cut at the shutdown deadline) is counted and bounded, never silent.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { openStorage } from '../../src/storage/database.js';
-import { migrateStorage } from '../../src/storage/migrations.js';
-import { PUSH_STORAGE, type PushTables } from '../../src/push/push-migrations.js';
+import { writeDevices } from '../helpers/push-devices.js';
 import { beamsClient } from '../helpers/push-setup.js';
 import { LocalPushService } from '../helpers/push-service.js';
 import { deleteRedisKeys, REDIS_URL, uniqueRedisPrefix } from '../helpers/redis.js';
@@ -41,28 +38,9 @@ describe('push: Redis queue across a restart', () => {
     let second: TestServer | undefined;
     try {
       const key = (await (await fetch(`${first.httpUrl}/device_api/v1/instances/${APP.id}/web-vapid-public-key`)).json()) as { vapidPublicKey: string };
-      // The devices are written straight into the database, in batches (10,000 registrations
-      // through HTTP would test the HTTP API, not the queue).
       const t0 = performance.now();
-      const storage = openStorage({ url, poolSize: 1, queryTimeoutMs: 10_000 }, () => undefined);
-      await migrateStorage(storage, [PUSH_STORAGE]);
-      const db = storage.tables<PushTables>();
       const subscriptions = Array.from({ length: DEVICES }, () => service.subscribe(key.vapidPublicKey));
-      for (let index = 0; index < DEVICES; index += 500) {
-        const rows = subscriptions.slice(index, index + 500).map((subscription) => ({
-          app_id: APP.id,
-          id: `web-${randomUUID()}`,
-          endpoint: subscription.endpoint,
-          p256dh: subscription.keys.p256dh,
-          auth: subscription.keys.auth,
-          user_id: null,
-          metadata: '{}',
-          created_at: Date.now(),
-        }));
-        await db.insertInto('push_devices').values(rows).execute();
-        await db.insertInto('push_interests').values(rows.map((row) => ({ app_id: APP.id, interest: 'everyone', device_id: row.id }))).execute();
-      }
-      await storage.close();
+      await writeDevices(url, APP.id, subscriptions);
       console.log(`devices written in ${(performance.now() - t0).toFixed(0)} ms`);
 
       const startedAt = performance.now();
