@@ -118,7 +118,8 @@ export async function assembleSwitchboard(config: Config, options: SwitchboardOp
   if (STORAGE_FEATURES.some((feature) => feature.usedBy(config))) await storage.get();
   const metrics = new NodeMetrics();
   const counters = new CoreCounters(metrics.observeStateOperation);
-  const push = await createPush(config, { apps, storage, registry: metrics.registry, logger, now });
+  const resolveClient = createClientResolver(config.http.trustProxy);
+  const push = await createPush(config, { apps, storage, registry: metrics.registry, logger, now, clientAddressOf: (request) => resolveClient(request).address });
 
   const handlers: BrokerHandlers = { onPublication: (publication) => relay.engine?.onPublication(publication) };
   const { broker, state } = await (options.cluster ?? connectCluster)({ config, nodeId, handlers, now, logger });
@@ -157,7 +158,6 @@ export async function assembleSwitchboard(config: Config, options: SwitchboardOp
   broker.control.handle(CONSOLE, (body) => consoleBus.onMessage(body));
   appCache?.onChange((change) => engine.applyAppChange(change.id, change.app));
   const addressLimits = new AddressLimits(config.perAddress, now);
-  const resolveClient = createClientResolver(config.http.trustProxy);
   metrics.attach({
     appIds: config.apps.map((app) => app.id),
     counters,

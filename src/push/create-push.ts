@@ -4,6 +4,7 @@
  * queue and publish statuses on Redis when Redis is configured (durable, shared by every node)
  * or in this process otherwise, and the routes of the Beams API.
  */
+import type { IncomingMessage } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { Registry } from 'prom-client';
 import type { AppStore } from '../apps/app-store.js';
@@ -27,6 +28,7 @@ import { PushProcessor } from './push-processor.js';
 import type { PushQueue } from './push-queue.js';
 import { pushRoutes } from './push-routes.js';
 import { RedisPushQueue } from './redis-push-queue.js';
+import { RegistrationRate } from './registration-rate.js';
 import { SqlPushStore } from './sql-push-store.js';
 import { VapidKeyring } from './vapid-keyring.js';
 import { WebPushSender } from './web-push-sender.js';
@@ -43,6 +45,8 @@ export interface PushDependencies {
   readonly registry: Registry;
   readonly logger: Logger;
   readonly now: () => number;
+  /** The client's address, as the perAddress limits see it (http.trustProxy). */
+  readonly clientAddressOf: (request: IncomingMessage) => string;
 }
 
 /** Devices read per fan-out job, and per deliver job. */
@@ -113,6 +117,8 @@ export async function createPush(config: Config, deps: PushDependencies): Promis
       status,
       counters,
       rate: new PublishRate(settings.publishesPerSecond, deps.now),
+      registrations: new RegistrationRate(settings.registrationsPerMinute, config.perAddress.maxTrackedAddresses, deps.now),
+      clientAddressOf: deps.clientAddressOf,
       logger,
       now: deps.now,
       endpointAllowed: endpointPolicy(settings),

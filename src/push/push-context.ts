@@ -1,4 +1,5 @@
 /** What the push notification API handlers use. */
+import type { IncomingMessage } from 'node:http';
 import type { AppStore } from '../apps/app-store.js';
 import type { Logger } from '../shared/logger.js';
 import type { PublishStatusStore } from './publish-status.js';
@@ -7,6 +8,7 @@ import type { PushQueue } from './push-queue.js';
 import type { PushStore } from './push-store.js';
 import type { VapidKeyring } from './vapid-keyring.js';
 import type { PublishRate } from './publish-rate.js';
+import type { RegistrationRate } from './registration-rate.js';
 import type { PushWebhookEmitter } from './push-webhooks.js';
 
 export interface PushContext {
@@ -17,6 +19,10 @@ export interface PushContext {
   readonly status: PublishStatusStore;
   readonly counters: PushCounters;
   readonly rate: PublishRate;
+  /** Device registrations per client address. */
+  readonly registrations: RegistrationRate;
+  /** The client's address, as the perAddress limits see it (http.trustProxy). */
+  readonly clientAddressOf: (request: IncomingMessage) => string;
   readonly logger: Logger;
   readonly now: () => number;
   /** Which subscription endpoints devices may register (see endpoint-policy.ts). */

@@ -29,6 +29,12 @@ export const PushErrors = {
   webPayloadTooLarge: pushError('SB_PUSH_WEB_PAYLOAD_TOO_LARGE', 422, 'Invalid publish request', 'The web payload does not fit in one Web Push message (4096 bytes encrypted)'),
   invalidTtl: pushError('SB_PUSH_INVALID_TTL', 422, 'Invalid publish request', 'time_to_live must be an integer from 0 to 2419200 seconds'),
   rateLimited: pushError('SB_PUSH_RATE_LIMITED', 429, 'Too many requests', 'The instance is over its publish rate; retry after Retry-After seconds'),
+  registrationRateLimited: pushError(
+    'SB_PUSH_REGISTRATION_RATE_LIMITED',
+    429,
+    'Too many requests',
+    'This address is over its device registration rate; retry after Retry-After seconds',
+  ),
   publishNotFound: pushError('SB_PUSH_PUBLISH_NOT_FOUND', 404, 'Publish not found', 'No publish with this id (statuses are kept for 24 hours)'),
   deviceNotFound: pushError('SB_PUSH_DEVICE_NOT_FOUND', 404, 'Device not found', 'No device with this id'),
   invalidToken: pushError('SB_PUSH_INVALID_DEVICE_TOKEN', 422, 'Invalid token', 'The device token must be a base64 encoded PushSubscription with an endpoint and p256dh and auth keys'),

@@ -12,6 +12,7 @@ export const WEB_SDK_VERSION = '2.1.0';
 export interface Answer {
   readonly status: number;
   readonly body: unknown;
+  readonly headers: Headers;
 }
 
 /** do-request.js: JSON body (with Content-Type) only when there is one; params without null values. */
@@ -34,7 +35,7 @@ async function doRequest(options: { method: string; path: string; params?: Recor
   } catch {
     body = null;
   }
-  return { status: response.status, body };
+  return { status: response.status, body, headers: response.headers };
 }
 
 export class BeamsWebDevice {

@@ -5,7 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { APP } from '../helpers/server.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { BeamsWebDevice } from '../helpers/beams-web-device.js';
+import { LocalPushService } from '../helpers/push-service.js';
+import { APP, startServer } from '../helpers/server.js';
 import { startPushSetup, type PushSetup } from '../helpers/push-setup.js';
 
 interface Refusal {
@@ -129,6 +135,44 @@ describe('push: bad input', () => {
       assert.equal(answers.at(2)?.code, 'SB_PUSH_RATE_LIMITED');
     } finally {
       await limited.close();
+    }
+  });
+
+  it('device registrations over push.registrationsPerMinute from one address get 429 with Retry-After, and store nothing', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'sb-push-registrations-'));
+    const file = join(directory, 'switchboard.db');
+    let clock = 1_000_000;
+    const service = await LocalPushService.start();
+    const server = await startServer(
+      { storage: { url: `sqlite:${file}` }, push: { enabled: true, allowHttpEndpoints: true, registrationsPerMinute: 2 } },
+      { now: () => clock },
+    );
+    const devices = (): number => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM push_devices').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      const key = ((await new BeamsWebDevice(server.httpUrl, APP.id).vapidPublicKey()).body as { vapidPublicKey: string }).vapidPublicKey;
+      const register = () => new BeamsWebDevice(server.httpUrl, APP.id).register(service.subscribe(key));
+      assert.deepEqual([(await register()).status, (await register()).status], [200, 200]);
+      const refused = await register();
+      assert.equal(refused.status, 429);
+      assert.equal((refused.body as { code?: string }).code, 'SB_PUSH_REGISTRATION_RATE_LIMITED');
+      assert.equal(refused.headers.get('retry-after'), '30', 'one registration comes back every 30 s at 2 per minute');
+      assert.equal(devices(), 2, 'the refused registration stored nothing');
+      // Bad input is refused as bad input, without taking from the address's registrations.
+      assert.equal((await new BeamsWebDevice(server.httpUrl, APP.id).registerToken('not base64 JSON')).status, 422);
+      clock += 30_000;
+      assert.equal((await register()).status, 200);
+      assert.equal(devices(), 3);
+    } finally {
+      await server.close();
+      await service.close();
+      await rm(directory, { recursive: true, force: true });
     }
   });
 });
