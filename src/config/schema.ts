@@ -224,9 +224,9 @@ export const configSchema = z.strictObject({
       allowHttpEndpoints: z.boolean().default(false).describe('Accept http: subscription endpoints (a local push service in tests); off in production.'),
       publishesPerSecond: positiveInt().default(100).describe('Publishes per second per app, per node; over it: 429 with Retry-After.'),
       registrationsPerMinute: positiveInt()
-        .default(60)
+        .optional()
         .describe(
-          "Device registrations (the web SDK's start(): POST .../devices/web) one client address may make per minute, per node (bursts of this many, refilled over the minute); over it: 429 with Retry-After. The device API is public, so this bounds how fast one client can fill the device table. Behind a proxy, set http.trustProxy: otherwise every client shares the proxy's address.",
+          "Device registrations (the web SDK's start(): POST .../devices/web) one client address may make per minute, per node (bursts of this many, refilled over the minute); over it: 429 with Retry-After. The device API is public, so this bounds how fast one client can fill the device table. Unlimited when absent, like the perAddress limits: behind a proxy, set http.trustProxy first, otherwise every client shares the proxy's address.",
         ),
       concurrency: positiveInt().max(10_000).default(256).describe('Requests to push services in flight at once, per process.'),
       encryptionThreads: z

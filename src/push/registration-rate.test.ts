@@ -16,6 +16,12 @@ describe('RegistrationRate', () => {
     assert.equal(rate.take('a'), 20);
   });
 
+  it('lets every registration through, tracking nothing, when no rate is set', () => {
+    const rate = new RegistrationRate(undefined, 10, () => 0);
+    for (let index = 0; index < 1_000; index += 1) assert.equal(rate.take('a'), undefined);
+    assert.equal(rate.trackedAddresses, 0);
+  });
+
   it('keeps at most maxTrackedAddresses buckets, forgetting the least recently used', () => {
     const rate = new RegistrationRate(1, 2, () => 0);
     assert.equal(rate.take('a'), undefined);

@@ -4,6 +4,7 @@
  * fast one client can add rows to the device table. A bucket per address holds a minute's worth
  * and refills over the minute; over it, 429 with Retry-After. At most `maxTrackedAddresses`
  * buckets are kept, the least recently used forgotten first (which only refills one early).
+ * Unlimited (and nothing tracked) when no rate is set.
  */
 import { LRUCache } from 'lru-cache';
 import { TokenBucket } from '../shared/token-bucket.js';
@@ -12,10 +13,10 @@ const MINUTE_MS = 60_000;
 
 export class RegistrationRate {
   readonly #buckets: LRUCache<string, TokenBucket>;
-  readonly #perMinute: number;
+  readonly #perMinute: number | undefined;
   readonly #now: () => number;
 
-  constructor(perMinute: number, maxTrackedAddresses: number, now: () => number) {
+  constructor(perMinute: number | undefined, maxTrackedAddresses: number, now: () => number) {
     this.#perMinute = perMinute;
     this.#now = now;
     this.#buckets = new LRUCache({ max: maxTrackedAddresses });
@@ -23,6 +24,7 @@ export class RegistrationRate {
 
   /** Undefined when `address` may register a device now; else the seconds to wait. */
   take(address: string): number | undefined {
+    if (this.#perMinute === undefined) return undefined;
     let bucket = this.#buckets.get(address);
     if (bucket === undefined) {
       bucket = new TokenBucket(this.#perMinute, MINUTE_MS, this.#now);
