@@ -1,11 +1,13 @@
 /**
  * The metrics registry of one process (prom-client, Prometheus text format). Histograms are
  * observed as things happen, off the per-message path (an HTTP API request, a shared-state
- * operation); everything counted per message is kept by core as plain integers
+ * operation), into plain numbers that prom-client formats at a scrape (series-histogram.ts);
+ * everything counted per message is kept by core as plain integers
  * (core/core-counters.ts) and read by `collect()` callbacks only when the registry is scraped
  * (scrape-collectors.ts). Every metric is documented in docs/metrics.md.
  */
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { SeriesHistogram } from './series-histogram.js';
 import { registerScrapeCollectors, type ScrapeSources } from './scrape-collectors.js';
 
 /** Seconds; from a local Redis round trip to a request that hit its deadline. */
@@ -18,24 +20,24 @@ export interface Exposition {
 
 export class NodeMetrics {
   readonly registry = new Registry();
-  readonly #apiRequests: Histogram<'route' | 'method' | 'status'>;
-  readonly #stateOperations: Histogram<'operation'>;
+  readonly #apiRequests: SeriesHistogram<'route' | 'method' | 'status'>;
+  readonly #stateOperations: SeriesHistogram<'operation'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    this.#apiRequests = new Histogram({
+    this.#apiRequests = new SeriesHistogram({
       name: 'switchboard_http_api_request_duration_seconds',
       help: 'HTTP API requests by route pattern, method and status, and how long each took to answer.',
       labelNames: ['route', 'method', 'status'],
       buckets: LATENCY_BUCKETS,
-      registers: [this.registry],
+      registry: this.registry,
     });
-    this.#stateOperations = new Histogram({
+    this.#stateOperations = new SeriesHistogram({
       name: 'switchboard_state_operation_duration_seconds',
       help: 'Shared-state operations core awaits for a client (connections.add/remove, channels.join/leave), by operation.',
       labelNames: ['operation'],
       buckets: LATENCY_BUCKETS,
-      registers: [this.registry],
+      registry: this.registry,
     });
   }
 
@@ -45,11 +47,11 @@ export class NodeMetrics {
   }
 
   readonly observeApiRequest = (route: string, method: string, status: number, seconds: number): void => {
-    this.#apiRequests.observe({ route, method, status: String(status) }, seconds);
+    this.#apiRequests.observe([route, method, String(status)], seconds);
   };
 
   readonly observeStateOperation = (operation: string, seconds: number): void => {
-    this.#stateOperations.observe({ operation }, seconds);
+    this.#stateOperations.observe([operation], seconds);
   };
 
   async expose(): Promise<Exposition> {
