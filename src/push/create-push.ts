@@ -12,6 +12,7 @@ import { connectRedis } from '../cluster/redis/redis-client.js';
 import { redisTargetOf } from '../config/redis-target.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../shared/logger.js';
+import { RatePerKey } from '../shared/rate-per-key.js';
 import type { Route } from '../http/router.js';
 import type { LazyStorage } from '../storage/lazy-storage.js';
 import { StorageUnavailableError } from '../storage/storage-errors.js';
@@ -21,14 +22,12 @@ import { EncryptionPool, InlineEncryptor, type PayloadEncryptor } from './encryp
 import { endpointPolicy } from './endpoint-policy.js';
 import { MemoryPushQueue } from './memory-push-queue.js';
 import { MemoryPublishStatusStore, RedisPublishStatusStore, type PublishStatusStore } from './publish-status.js';
-import { PublishRate } from './publish-rate.js';
 import { PushCounters } from './push-counters.js';
 import { registerPushMetrics } from './push-metrics.js';
 import { PushProcessor } from './push-processor.js';
 import type { PushQueue } from './push-queue.js';
 import { pushRoutes } from './push-routes.js';
 import { RedisPushQueue } from './redis-push-queue.js';
-import { RegistrationRate } from './registration-rate.js';
 import { SqlPushStore } from './sql-push-store.js';
 import { VapidKeyring } from './vapid-keyring.js';
 import { WebPushSender } from './web-push-sender.js';
@@ -49,6 +48,8 @@ export interface PushDependencies {
   readonly clientAddressOf: (request: IncomingMessage) => string;
 }
 
+/** Apps whose publish rate is remembered (more apps than this only refill the oldest early). */
+const MAX_RATE_KEYS = 100_000;
 /** Devices read per fan-out job, and per deliver job. */
 const FANOUT_PAGE_SIZE = 1_000;
 const DELIVER_BATCH_SIZE = 100;
@@ -116,8 +117,9 @@ export async function createPush(config: Config, deps: PushDependencies): Promis
       queue,
       status,
       counters,
-      rate: new PublishRate(settings.publishesPerSecond, deps.now),
-      registrations: new RegistrationRate(settings.registrationsPerMinute, config.perAddress.maxTrackedAddresses, deps.now),
+      rate: new RatePerKey(settings.publishesPerSecond, 1_000, MAX_RATE_KEYS, deps.now),
+      registrations:
+        settings.registrationsPerMinute === undefined ? undefined : new RatePerKey(settings.registrationsPerMinute, 60_000, config.perAddress.maxTrackedAddresses, deps.now),
       clientAddressOf: deps.clientAddressOf,
       logger,
       now: deps.now,

@@ -57,7 +57,7 @@ export async function registerDevice(context: PushContext, request: IncomingMess
   const metadata = parseMetadata(input['metadata'] ?? {});
   if (metadata === undefined) return sendPushError(request, response, PushErrors.invalidMetadata);
   // Counted once the request is valid (a refused one writes nothing), before the write it bounds.
-  const waitSeconds = context.registrations.take(context.clientAddressOf(request));
+  const waitSeconds = context.registrations?.take(context.clientAddressOf(request));
   if (waitSeconds !== undefined) return sendPushError(request, response, PushErrors.registrationRateLimited, undefined, { 'retry-after': String(waitSeconds) });
   const id = await context.store.registerDevice(app.id, {
     id: `web-${randomUUID()}`,

@@ -2,13 +2,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { AppStore } from '../apps/app-store.js';
 import type { Logger } from '../shared/logger.js';
+import type { RatePerKey } from '../shared/rate-per-key.js';
 import type { PublishStatusStore } from './publish-status.js';
 import type { PushCounters } from './push-counters.js';
 import type { PushQueue } from './push-queue.js';
 import type { PushStore } from './push-store.js';
 import type { VapidKeyring } from './vapid-keyring.js';
-import type { PublishRate } from './publish-rate.js';
-import type { RegistrationRate } from './registration-rate.js';
 import type { PushWebhookEmitter } from './push-webhooks.js';
 
 export interface PushContext {
@@ -18,9 +17,13 @@ export interface PushContext {
   readonly queue: PushQueue;
   readonly status: PublishStatusStore;
   readonly counters: PushCounters;
-  readonly rate: PublishRate;
-  /** Device registrations per client address. */
-  readonly registrations: RegistrationRate;
+  /** Publishes per app (`push.publishesPerSecond`, per node): over it, 429 with Retry-After, as Beams answers. */
+  readonly rate: RatePerKey;
+  /**
+   * Device registrations per client address (`push.registrationsPerMinute`, per node; none when
+   * unset): the device API is public, so this is what bounds how fast one client adds devices.
+   */
+  readonly registrations: RatePerKey | undefined;
   /** The client's address, as the perAddress limits see it (http.trustProxy). */
   readonly clientAddressOf: (request: IncomingMessage) => string;
   readonly logger: Logger;
