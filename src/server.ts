@@ -22,6 +22,7 @@ import type { NodeMetrics } from './observe/node-metrics.js';
 import type { HttpEndpoint } from './transports/http/http-endpoint.js';
 import type { ChatHooks } from './chat/chat-realtime.js';
 import type { LazyStorage } from './storage/lazy-storage.js';
+import { untilAborted } from './shared/until-aborted.js';
 import { VERSION } from './shared/version.js';
 import { QUEUE_WRAP_UP_MS } from './webhooks/bullmq-close.js';
 import type { Webhooks } from './webhooks/create-webhooks.js';
@@ -199,7 +200,7 @@ export class Switchboard {
     // process exits instead of being found locked and run again whole by the next process.
     const queuesCut = new AbortController();
     const cutTimer = setTimeout(() => queuesCut.abort(), graceMs - Math.min(QUEUE_WRAP_UP_MS, graceMs / 2));
-    const cutReached = new Promise<'timeout'>((resolve) => queuesCut.signal.addEventListener('abort', () => resolve('timeout'), { once: true }));
+    const cutReached = untilAborted(queuesCut.signal).then(() => 'timeout' as const);
     // The listener stays open while draining: /ready answers 503 to the load balancer and new
     // clients are sent away with 4200, so they reconnect to another node.
     this.#dashboard?.close();

@@ -1,5 +1,6 @@
 /** PushQueue in this process (see push-queue.ts). */
 import type { Logger } from '../shared/logger.js';
+import { untilAborted } from '../shared/until-aborted.js';
 import type { FollowUp, PushJob } from './push-jobs.js';
 import type { PushProcessor } from './push-processor.js';
 import { PushQueueFullError, type PushQueue } from './push-queue.js';
@@ -80,10 +81,7 @@ export class MemoryPushQueue implements PushQueue {
   }
 
   async #close(deadline: AbortSignal): Promise<void> {
-    const aborted = new Promise<void>((resolve) => {
-      if (deadline.aborted) resolve();
-      else deadline.addEventListener('abort', () => resolve(), { once: true });
-    });
+    const aborted = untilAborted(deadline);
     void aborted.then(() => this.#stop.abort());
     await Promise.race([Promise.allSettled([...this.#running]), aborted]);
     this.#stop.abort();

@@ -11,6 +11,7 @@
  */
 import type { Queue, Worker } from 'bullmq';
 import type { Logger } from '../shared/logger.js';
+import { untilAborted } from '../shared/until-aborted.js';
 
 /**
  * How long a queue takes at most, after its cut, to record the jobs it cut off. The server cuts
@@ -29,12 +30,6 @@ export async function closeWorkerAndQueue(worker: Worker, queue: Queue, cut: Abo
   const closed = Promise.allSettled([worker.close(), queue.close()]);
   await Promise.race([closed, wrappedUp]);
   if (cut.aborted) await Promise.allSettled([worker.disconnect(), queue.disconnect()]);
-}
-
-/** Resolves when the signal aborts (at once if it has). */
-export function untilAborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 function delay(ms: number): Promise<void> {

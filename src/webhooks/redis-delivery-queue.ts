@@ -16,8 +16,9 @@
 import { DelayedError, Queue, Worker, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import { redisOptions, type RedisTarget } from '../config/redis-target.js';
 import type { Logger } from '../shared/logger.js';
+import { untilAborted } from '../shared/until-aborted.js';
 import type { WebhookBatch } from './batch.js';
-import { closeWorkerAndQueue, untilAborted } from './bullmq-close.js';
+import { closeWorkerAndQueue } from './bullmq-close.js';
 import { bullmqReadyWithin } from './bullmq-ready.js';
 import type { DeliveryOutcomes } from './delivery-outcomes.js';
 import type { DeliveryQueue } from './delivery-queue.js';
